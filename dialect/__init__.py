@@ -1,0 +1,1 @@
+"""The `smartmem` dialect: IRDL definition (smartmem.irdl.mlir) and its Python API."""

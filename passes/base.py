@@ -1,0 +1,128 @@
+"""The base of every SmartMem pass: options, diagnostics and the PassManager hook."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import typing
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from iree.compiler import ir
+
+
+class PassFailure(Exception):
+    """Raised inside a pass to fail it with an error at `location`."""
+
+    def __init__(self, location: ir.Location, message: str):
+        super().__init__(message)
+        self.location = location
+        self.message = message
+
+
+class PassOptionError(ValueError):
+    """An option string that does not fit the pass's options."""
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """Options of a pass that takes none."""
+
+
+class ModulePass:
+    """A SmartMem pass over a `builtin.module`.
+
+    Subclasses set `name` (the `smartmem-...` CLI argument), `Options` (a frozen
+    dataclass; each field an option, `name{field=value}` on the command line)
+    and implement `run_on_module`. Docstrings carry the summary (first line),
+    a before/after IR example and what the pass refuses.
+    """
+
+    name: ClassVar[str]
+    Options: ClassVar[type] = NoOptions
+
+    def __init__(self, options: Any = None):
+        self.options = options if options is not None else self.Options()
+        self.log = logging.getLogger(f"smartmem.{self.name}")
+
+    @classmethod
+    def summary(cls) -> str:
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+    @classmethod
+    def from_option_string(cls, text: str) -> "ModulePass":
+        return cls(parse_options(cls.Options, text, cls.name))
+
+    def run_on_module(self, module: ir.Operation) -> None:
+        raise NotImplementedError
+
+    def no_match(self, op: ir.Operation, reason: str) -> None:
+        """Record why a pattern left `op` alone (logged, never an error)."""
+        self.log.debug("%s at %s: %s", op.name, op.location, reason)
+
+    def __call__(self, op: ir.Operation, pass_handle: Any) -> None:
+        # Entry point for PassManager.add: turn PassFailure into an MLIR
+        # diagnostic plus pass failure, so tools report file:line:col.
+        try:
+            self.run_on_module(op)
+        except PassFailure as failure:
+            failure.location.emit_error(failure.message)
+            pass_handle.signal_pass_failure()
+            return
+        # Deferred import: the dialect verifier imports pass-independent code only.
+        from smartmem.dialect.verifier import verify_smartmem_ir
+
+        problems = verify_smartmem_ir(op)
+        for location, message in problems:
+            location.emit_error(f"'{self.name}' produced invalid IR: {message}")
+        if problems:
+            pass_handle.signal_pass_failure()
+
+
+def option_fields(options_type: type) -> list[dataclasses.Field]:
+    return list(dataclasses.fields(options_type))
+
+
+def parse_options(options_type: type, text: str, pass_name: str) -> Any:
+    """Parse `key=value key2=value` (space or comma separated) into options."""
+    hints = typing.get_type_hints(options_type)
+    fields = {f.name.replace("_", "-"): f.name for f in option_fields(options_type)}
+    values: dict[str, Any] = {}
+    for item in text.replace(",", " ").split():
+        key, sep, raw = item.partition("=")
+        field_name = fields.get(key) or fields.get(key.replace("_", "-"))
+        if field_name is None:
+            known = ", ".join(sorted(fields)) or "none"
+            raise PassOptionError(
+                f"unknown option '{key}' for pass '{pass_name}' (options: {known})"
+            )
+        values[field_name] = _convert_option(hints[field_name], raw if sep else "true", key, pass_name)
+    return options_type(**values)
+
+
+def _convert_option(hint: Any, raw: str, key: str, pass_name: str) -> Any:
+    try:
+        if hint is bool:
+            lowered = raw.lower()
+            if lowered not in ("true", "false", "1", "0"):
+                raise ValueError(raw)
+            return lowered in ("true", "1")
+        if hint is int:
+            return int(raw)
+        if hint is float:
+            return float(raw)
+        return raw
+    except ValueError:
+        raise PassOptionError(
+            f"invalid value '{raw}' for option '{key}' of pass '{pass_name}'"
+        ) from None
+
+
+def format_options(options: Any) -> str:
+    parts = []
+    for field in option_fields(type(options)):
+        value = getattr(options, field.name)
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        parts.append(f"{field.name.replace('_', '-')}={text}")
+    return " ".join(parts)

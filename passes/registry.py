@@ -1,0 +1,36 @@
+"""Pass registry: pass argument -> lazily imported pass class.
+
+Importing a pass module is deferred until the pass is used or `--help` is
+asked for, so tools start without loading every pass.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PassEntry:
+    name: str
+    module: str
+    class_name: str
+
+    def load(self) -> type:
+        return getattr(importlib.import_module(self.module), self.class_name)
+
+
+PASS_REGISTRY: tuple[PassEntry, ...] = (
+    PassEntry("smartmem-classify", "smartmem.passes.classify", "ClassifyPass"),
+)
+
+
+def lookup(name: str) -> PassEntry | None:
+    for entry in PASS_REGISTRY:
+        if entry.name == name:
+            return entry
+    return None
+
+
+def is_smartmem_pass_name(name: str) -> bool:
+    return name.startswith("smartmem-")
