@@ -11,7 +11,7 @@ from iree.compiler import ir
 
 from smartmem.diagnostics import SmartMemError, mlir_error_diagnostics
 
-SPLIT_MARKER = re.compile(r"^// -----\s*$", re.MULTILINE)
+SPLIT_MARKER = re.compile(r"^// -----[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
