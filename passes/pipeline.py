@@ -144,7 +144,10 @@ def build_pass_manager(
                 type(smartmem_pass).__name__,
                 smartmem_pass.name,
                 smartmem_pass.summary(),
-                "builtin.module",
+                # An empty op name: the binding cannot schedule a Python pass
+                # anchored on a named op ("unable to schedule pass"); as a
+                # generic pass on this builtin.module manager it runs on the module.
+                "",
             )
         elif element.mentions_smartmem():
             raise PipelineError(

@@ -22,6 +22,7 @@ class PassEntry:
 
 PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-classify", "smartmem.passes.classify", "ClassifyPass"),
+    PassEntry("smartmem-fold-layout-chains", "smartmem.passes.fold_layout_chains", "FoldLayoutChainsPass"),
 )
 
 

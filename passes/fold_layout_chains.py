@@ -1,0 +1,369 @@
+"""Pass smartmem-fold-layout-chains: consumers read through reshape/transpose chains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iree.compiler import ir
+from iree.compiler.dialects import arith, linalg, tensor
+
+from smartmem.passes.base import ModulePass
+from smartmem.passes.layout_chain import AtomChain, chain_of
+
+_CONSTANT_SOURCES = frozenset({
+    "arith.constant", "util.global.load", "util.global.load.indirect", "flow.tensor.constant",
+    "torch.vtensor.literal",
+})
+_DEFAULT_MAPS = {
+    "linalg.matmul": "[affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]",
+    "linalg.batch_matmul": "[affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>]",
+}
+_DEFAULT_ITERATORS = {
+    "linalg.matmul": ("parallel", "parallel", "reduction"),
+    "linalg.batch_matmul": ("parallel", "parallel", "parallel", "reduction"),
+}
+
+
+@dataclass(frozen=True)
+class FoldOptions:
+    """Options of smartmem-fold-layout-chains.
+
+    contractions / elementwise: which consumers may absorb chains (elementwise
+    means any other `linalg.generic`: elementwise ops and reductions).
+    """
+
+    contractions: bool = True
+    elementwise: bool = True
+
+
+@dataclass(frozen=True)
+class FoldRecord:
+    """One chain folded into (or refused by) a consumer."""
+
+    consumer: str
+    chain: tuple[str, ...]
+    folded: bool
+    reason: str = ""
+
+
+class FoldLayoutChainsPass(ModulePass):
+    """Fold reshape/transpose chains into the indexing maps of their linalg consumers.
+
+    Fixed -> Variable, the paper's "eliminate the first": a chain of
+    `tensor.expand_shape` / `linalg.transpose` / `tensor.collapse_shape` (and
+    transpose-like generics) in front of a `linalg.generic`, `linalg.matmul`
+    or `linalg.batch_matmul` is not materialized. The consumer's iteration
+    space is expanded so that every loop that indexes a reshaped dimension
+    becomes one loop per atom (see `layout_chain`), and the consumer reads the
+    chain's source (through a free `expand_shape`) with a permuted map. Chains
+    compose (Fixed -> Fixed) because the whole chain is analysed at once;
+    transposes that cancel give identity maps. Other operands of the consumer
+    get free `expand_shape`s, results a free `collapse_shape` back.
+    Contractions stay contractions (a `linalg.generic` with `mulf`/`addf` and
+    projected-permutation maps), which IREE still codegens as matmul-like
+    dispatches. Expanding loops instead of emitting `floordiv`/`mod` maps is
+    deliberate: IREE cannot tile semi-affine `mod` maps.
+
+    For example (Swin window partition feeding the QKV projection):
+
+        %e = tensor.expand_shape %x [[0], [1, 2, 3, 4], [5]] ... into tensor<1x8x7x8x7x96xf32>
+        %t = linalg.transpose ins(%e ...) outs(...) permutation = [0, 1, 3, 2, 4, 5]
+        %c = tensor.collapse_shape %t [[0, 1, 2, 3, 4], [5]] ... into tensor<3136x96xf32>
+        %m = linalg.matmul ins(%c, %w : ...) outs(%acc : tensor<3136x96xf32>)
+
+    becomes
+
+        %xf = tensor.expand_shape %x [[0], [1, 2, 3, 4], [5]] ... into tensor<8x7x8x7x96xf32>
+        %af = tensor.expand_shape %acc [[0, 1, 2, 3], [4]] ... into tensor<8x8x7x7x96xf32>
+        %g = linalg.generic {indexing_maps = [
+                 affine_map<(a, c, b, d, n, k) -> (a, b, c, d, k)>,
+                 affine_map<(a, c, b, d, n, k) -> (k, n)>,
+                 affine_map<(a, c, b, d, n, k) -> (a, c, b, d, n)>], ...}
+        %m = tensor.collapse_shape %g [[0, 1, 2, 3], [4]] ... into tensor<3136x96xf32>
+
+    Refuses:
+    - chains whose source is a constant or global (IREE's const-eval folds
+      those at load time; folding them would only complicate the consumer);
+    - chains that only reshape (no reordering of atoms): reshapes alone are
+      free in IREE;
+    - mixed-radix reshapes (no common refinement of the dims);
+    - consumers whose map for the chain operand is not a projected
+      permutation, or whose other operands index a split loop with a
+      non-dimension expression (convolution windows);
+    - generics whose body uses `linalg.index` (the loop numbering changes);
+    - named contractions with mixed element types (implicit casts).
+
+    Options: contractions=true, elementwise=true (which consumers may fold).
+    """
+
+    name = "smartmem-fold-layout-chains"
+    Options = FoldOptions
+
+    def __init__(self, options: FoldOptions | None = None):
+        super().__init__(options)
+        self.records: list[FoldRecord] = []
+
+    def run_on_module(self, module: ir.Operation) -> None:
+        worklist: list[ir.Operation] = []
+
+        def collect(op: ir.Operation) -> ir.WalkResult:
+            if op.name in ("linalg.generic", "linalg.matmul", "linalg.batch_matmul"):
+                worklist.append(op)
+            return ir.WalkResult.ADVANCE
+
+        module.walk(collect)
+        with module.context:
+            while worklist:
+                op = worklist.pop(0)
+                replacement = self.fold_one(op)
+                if replacement is not None:
+                    worklist.insert(0, replacement)
+
+    # -- legality ---------------------------------------------------------
+
+    def fold_one(self, op: ir.Operation) -> ir.Operation | None:
+        """Fold the first foldable chain operand of `op`; the new op or None."""
+        is_contraction = op.name != "linalg.generic" or _is_contraction_generic(op)
+        if is_contraction and not self.options.contractions:
+            return None
+        if not is_contraction and not self.options.elementwise:
+            return None
+        if op.name == "linalg.generic" and _uses_linalg_index(op):
+            self.no_match(op, "body uses linalg.index")
+            return None
+        n_inputs = _num_inputs(op)
+        consumer = op.name
+        for index in range(n_inputs):
+            found = chain_of(op.operands[index])
+            if found is None:
+                continue
+            source, chain_ops, atoms = found
+            names = tuple(c.name for c in chain_ops)
+            reason = self._refusal(op, index, source, atoms)
+            if reason:
+                self.no_match(op, reason)
+                self.records.append(FoldRecord(op.name, names, False, reason))
+                continue
+            new_op = _rewrite(op, index, source, atoms)
+            if isinstance(new_op, str):
+                self.no_match(op, new_op)
+                self.records.append(FoldRecord(op.name, names, False, new_op))
+                continue
+            self.records.append(FoldRecord(consumer, names, True))
+            _erase_dead(chain_ops)
+            return new_op
+        return None
+
+    def _refusal(self, op: ir.Operation, index: int, source: ir.Value, atoms: AtomChain) -> str:
+        owner = source.owner
+        owner_name = owner.name if isinstance(owner, (ir.OpView, ir.Operation)) else ""
+        if owner_name in _CONSTANT_SOURCES:
+            return f"chain source is a constant ({owner_name}): const-eval folds it"
+        if atoms.is_identity():
+            return "chain only reshapes: free in IREE"
+        if op.name != "linalg.generic":
+            types = {str(ir.RankedTensorType(v.type).element_type) for v in op.operands}
+            if len(types) != 1 or not isinstance(ir.RankedTensorType(op.operands[0].type).element_type, ir.FloatType):
+                return "named contraction with mixed or non-float element types"
+        return ""
+
+
+# -- rewriting ----------------------------------------------------------------
+
+
+def _num_inputs(op: ir.Operation) -> int:
+    segments = ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"])
+    return segments[0]
+
+
+def _uses_linalg_index(op: ir.Operation) -> bool:
+    found = False
+
+    def visit(inner: ir.Operation) -> ir.WalkResult:
+        nonlocal found
+        if inner.name == "linalg.index":
+            found = True
+            return ir.WalkResult.INTERRUPT
+        return ir.WalkResult.ADVANCE
+
+    for body_op in op.regions[0].blocks[0].operations:
+        body_op.operation.walk(visit)
+    return found
+
+
+def _is_contraction_generic(op: ir.Operation) -> bool:
+    try:
+        return bool(linalg.isa_contraction_op(op))
+    except Exception:  # noqa: BLE001 - the binding raises on non-linalg ops
+        return False
+
+
+def _maps_and_iterators(op: ir.Operation) -> tuple[list[ir.AffineMap], list[str]]:
+    if op.name == "linalg.generic":
+        maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
+        iterators = ["reduction" if "reduction" in str(a) else "parallel"
+                     for a in ir.ArrayAttr(op.attributes["iterator_types"])]
+        return maps, iterators
+    if "indexing_maps" in op.attributes:
+        attr = ir.ArrayAttr(op.attributes["indexing_maps"])
+    else:
+        attr = ir.ArrayAttr(ir.Attribute.parse(_DEFAULT_MAPS[op.name]))
+    maps = [ir.AffineMapAttr(m).value for m in attr]
+    n_loops = maps[0].n_dims
+    reduced = set(range(n_loops))
+    for expr in maps[-1].results:
+        reduced.discard(expr.position)
+    return maps, ["reduction" if d in reduced else "parallel" for d in range(n_loops)]
+
+
+def _rewrite(op: ir.Operation, index: int, source: ir.Value, atoms: AtomChain) -> ir.Operation | str:
+    """Rebuild `op` reading `source` through `atoms` instead of operand `index`."""
+    maps, iterators = _maps_and_iterators(op)
+    n_loops = maps[0].n_dims
+    v_map = maps[index]
+    v_shape = ir.RankedTensorType(op.operands[index].type).shape
+    split: dict[int, tuple[int, ...]] = {}
+    for dim, expr in enumerate(v_map.results):
+        if isinstance(expr, ir.AffineDimExpr):
+            loop = expr.position
+            if loop in split:
+                return "chain operand indexes one loop twice"
+            if atoms.result_dims[dim]:
+                split[loop] = atoms.result_dims[dim]
+        elif not (isinstance(expr, ir.AffineConstantExpr) and v_shape[dim] == 1):
+            return "chain operand map is not a projected permutation"
+    # New loops: old loops in order, split loops replaced by their atoms.
+    new_loop_of_atom: dict[int, int] = {}
+    new_loops_of_old: dict[int, list[int]] = {}
+    new_iterators: list[str] = []
+    for loop in range(n_loops):
+        if loop in split:
+            new_loops_of_old[loop] = []
+            for atom in split[loop]:
+                new_loop_of_atom[atom] = len(new_iterators)
+                new_loops_of_old[loop].append(len(new_iterators))
+                new_iterators.append(iterators[loop])
+        else:
+            new_loops_of_old[loop] = [len(new_iterators)]
+            new_iterators.append(iterators[loop])
+    n_new = len(new_iterators)
+    context = op.context
+    dims = [ir.AffineDimExpr.get(i) for i in range(n_new)]
+
+    # Every unsplit loop that the chain operand used must still appear somewhere.
+    used_elsewhere = set()
+    for other, m in enumerate(maps):
+        if other == index:
+            continue
+        for expr in m.results:
+            if isinstance(expr, ir.AffineDimExpr):
+                used_elsewhere.add(expr.position)
+    for expr in v_map.results:
+        if isinstance(expr, ir.AffineDimExpr):
+            loop = expr.position
+            if loop not in split and loop not in used_elsewhere:
+                return "a unit loop of the chain operand appears in no other operand"
+
+    new_maps: list[ir.AffineMap] = []
+    expansions: list[tuple[tuple[int, ...], ...] | None] = []
+    expanded_shapes: list[tuple[int, ...]] = []
+    for other, m in enumerate(maps):
+        shape = ir.RankedTensorType(op.operands[other].type).shape
+        if other == index:
+            results, groups, fine_shape = [], [], []
+            for dim_atoms, extent in zip(atoms.source_dims, ir.RankedTensorType(source.type).shape):
+                group = []
+                if not dim_atoms:
+                    results.append(ir.AffineConstantExpr.get(0))
+                    group.append(len(fine_shape))
+                    fine_shape.append(1)
+                for atom in dim_atoms:
+                    results.append(dims[new_loop_of_atom[atom]])
+                    group.append(len(fine_shape))
+                    fine_shape.append(atoms.atom_sizes[atom])
+                groups.append(tuple(group))
+            new_maps.append(ir.AffineMap.get(n_new, 0, results))
+            expansions.append(tuple(groups))
+            expanded_shapes.append(tuple(fine_shape))
+            continue
+        results, groups, fine_shape = [], [], []
+        for dim, expr in enumerate(m.results):
+            if isinstance(expr, ir.AffineDimExpr):
+                loop = expr.position
+                group = []
+                if loop in split:
+                    for atom in split[loop]:
+                        results.append(dims[new_loop_of_atom[atom]])
+                        group.append(len(fine_shape))
+                        fine_shape.append(atoms.atom_sizes[atom])
+                else:
+                    results.append(dims[new_loops_of_old[loop][0]])
+                    group.append(len(fine_shape))
+                    fine_shape.append(shape[dim])
+                groups.append(tuple(group))
+            elif isinstance(expr, ir.AffineConstantExpr):
+                results.append(expr)
+                groups.append((len(fine_shape),))
+                fine_shape.append(shape[dim])
+            else:
+                return "another operand has a non-dimension map result (e.g. a convolution window)"
+        new_maps.append(ir.AffineMap.get(n_new, 0, results))
+        expansions.append(tuple(groups))
+        expanded_shapes.append(tuple(fine_shape))
+
+    n_inputs = _num_inputs(op)
+    location = op.location
+    with ir.InsertionPoint(op), location:
+        new_operands = []
+        for other, operand in enumerate(op.operands):
+            value = source if other == index else operand
+            new_operands.append(_expand(value, expansions[other], expanded_shapes[other]))
+        result_types = [new_operands[i].type for i in range(n_inputs, len(new_operands))]
+        maps_attr = ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in new_maps])
+        iter_attr = ir.ArrayAttr.get(
+            [ir.Attribute.parse(f"#linalg.iterator_type<{it}>") for it in new_iterators]
+        )
+        generic = linalg.GenericOp(
+            result_types, new_operands[:n_inputs], new_operands[n_inputs:], maps_attr, iter_attr
+        )
+        if op.name == "linalg.generic":
+            op.regions[0].blocks[0].append_to(generic.regions[0])
+        else:
+            _build_contraction_body(generic, [ir.RankedTensorType(v.type).element_type for v in new_operands])
+        for result_index, old in enumerate(op.results):
+            groups = expansions[n_inputs + result_index]
+            new_value = generic.results[result_index]
+            if any(len(g) != 1 for g in groups) or new_value.type != old.type:
+                new_value = tensor.CollapseShapeOp(old.type, new_value, _reassociation(groups)).result
+            old.replace_all_uses_with(new_value)
+    op.erase()
+    return generic.operation
+
+
+def _reassociation(groups: tuple[tuple[int, ...], ...]) -> ir.ArrayAttr:
+    i64 = ir.IntegerType.get_signless(64)
+    return ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, d) for d in g]) for g in groups])
+
+
+def _expand(value: ir.Value, groups: tuple[tuple[int, ...], ...], shape: tuple[int, ...]) -> ir.Value:
+    value_type = ir.RankedTensorType(value.type)
+    if tuple(value_type.shape) == shape and all(len(g) == 1 for g in groups):
+        return value
+    result_type = ir.RankedTensorType.get(list(shape), value_type.element_type)
+    return tensor.ExpandShapeOp(result_type, value, _reassociation(groups), [], list(shape)).result
+
+
+def _build_contraction_body(generic: linalg.GenericOp, element_types: list[ir.Type]) -> None:
+    block = generic.regions[0].blocks.append(*element_types)
+    with ir.InsertionPoint(block):
+        product = arith.MulFOp(block.arguments[0], block.arguments[1]).result
+        total = arith.AddFOp(block.arguments[2], product).result
+        linalg.YieldOp([total])
+
+
+def _erase_dead(chain_ops: list[ir.Operation]) -> None:
+    for op in reversed(chain_ops):
+        if all(not list(result.uses) for result in op.results):
+            op.erase()
+        else:
+            break

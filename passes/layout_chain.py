@@ -1,0 +1,215 @@
+"""Index comprehension for chains of reshapes and transposes.
+
+A *layout chain* is a run of `tensor.expand_shape`, `tensor.collapse_shape`,
+`linalg.transpose` (and transpose-like `linalg.generic`) ops from a source
+value `x` to a value `v`. None of them computes: `v` is `x` read through an
+index transformation. This module computes that transformation as *atoms*:
+the finest dimensions both tensors are made of. Every dimension of `x` is a
+contiguous, major-to-minor run of atoms, and so is every dimension of `v`; the
+chain only reorders atoms.
+
+For example, Swin's window partition
+
+    %e = tensor.expand_shape %x [[0], [1, 2, 3, 4], [5]] : 1x3136x96 into 1x8x7x8x7x96
+    %t = linalg.transpose ins(%e) permutation = [0, 1, 3, 2, 4, 5]
+    %v = tensor.collapse_shape %t [[0, 1, 2, 3, 4], [5]] : 1x8x8x7x7x96 into 3136x96
+
+has atoms a=8, b=7, c=8, d=7, e=96: x = [[], [a, b, c, d], [e]] and
+v = [[a, c, b, d], [e]]. A consumer indexing `v[i, k]` reads
+`x_fine[a, b, c, d, e]` once its loop `i` is split into loops (a, c, b, d):
+per dimension the dependency is identity, split (the loop becomes several) or
+merge (several x dims feed one loop group) — the reshape becomes a split of
+the iteration space and the transpose a permutation of loops, with no
+`floordiv`/`mod` left for the code generator to tile.
+
+Unit dimensions carry no atoms. Chains whose reshapes do not share a common
+refinement (mixed radix, e.g. 6 = 2x3 regrouped as 3x2) are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iree.compiler import ir
+
+
+class ChainRefused(Exception):
+    """The chain cannot be expressed with atoms; the message says why."""
+
+
+@dataclass(frozen=True)
+class AtomChain:
+    """The index transformation of a layout chain, as atoms.
+
+    `atom_sizes[a]` is the extent of atom `a`; `source_dims[i]` the atoms of
+    dim i of the source (major to minor), `result_dims[j]` those of dim j of
+    the chain's result. Unit dims have no atoms.
+    """
+
+    atom_sizes: tuple[int, ...]
+    source_dims: tuple[tuple[int, ...], ...]
+    result_dims: tuple[tuple[int, ...], ...]
+
+    def source_fine_shape(self) -> tuple[int, ...]:
+        return tuple(self.atom_sizes[a] for dim in self.source_dims for a in dim)
+
+    def source_fine_atoms(self) -> tuple[int, ...]:
+        return tuple(a for dim in self.source_dims for a in dim)
+
+    def is_identity(self) -> bool:
+        return [a for d in self.source_dims for a in d] == [a for d in self.result_dims for a in d]
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One op of a chain, as the index relabeling it performs."""
+
+    kind: str  # "expand", "collapse" or "permute"
+    groups: tuple[tuple[int, ...], ...] = ()
+    result_shape: tuple[int, ...] = ()
+    permutation: tuple[int, ...] = ()  # result dim i = operand dim permutation[i]
+
+
+def chain_step(op: ir.Operation) -> ChainStep | None:
+    """The step `op` performs, or None if it is not a layout-chain op."""
+    name = op.name
+    if name in ("tensor.expand_shape", "tensor.collapse_shape"):
+        result_type = ir.RankedTensorType(op.results[0].type)
+        source_type = ir.RankedTensorType(op.operands[0].type)
+        if not (result_type.has_static_shape and source_type.has_static_shape):
+            return None
+        groups = tuple(
+            tuple(ir.IntegerAttr(i).value for i in group)
+            for group in ir.ArrayAttr(op.attributes["reassociation"])
+        )
+        kind = "expand" if name == "tensor.expand_shape" else "collapse"
+        return ChainStep(kind, groups=groups, result_shape=tuple(result_type.shape))
+    if name == "linalg.transpose":
+        if not ir.RankedTensorType(op.operands[0].type).has_static_shape:
+            return None
+        perm = tuple(ir.DenseI64ArrayAttr(op.attributes["permutation"]))
+        return ChainStep("permute", permutation=perm)
+    if name == "linalg.generic":
+        return _transpose_like_generic(op)
+    return None
+
+
+def _transpose_like_generic(op: ir.Operation) -> ChainStep | None:
+    """A generic that only permutes its single input into its single output."""
+    if len(op.operands) != 2 or len(op.results) != 1:
+        return None
+    if not ir.RankedTensorType(op.operands[0].type).has_static_shape:
+        return None
+    iterators = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
+    if any("parallel" not in it for it in iterators):
+        return None
+    block = op.regions[0].blocks[0]
+    body = list(block.operations)
+    if len(body) != 1 or body[0].name != "linalg.yield":
+        return None
+    if len(body[0].operands) != 1 or body[0].operands[0] != block.arguments[0]:
+        return None
+    maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
+    if not all(m.is_permutation for m in maps):
+        return None
+    in_loops = [e.position for e in maps[0].results]
+    out_loops = [e.position for e in maps[1].results]
+    return ChainStep("permute", permutation=tuple(in_loops.index(loop) for loop in out_loops))
+
+
+def collect_chain(value: ir.Value) -> tuple[ir.Value, list[ir.Operation]]:
+    """Walk back from `value` through layout-chain ops: (source, ops source->value)."""
+    ops: list[ir.Operation] = []
+    current = value
+    while True:
+        owner = current.owner
+        if not isinstance(owner, ir.OpView) and not isinstance(owner, ir.Operation):
+            break
+        op = owner.operation if isinstance(owner, ir.OpView) else owner
+        if op.name == "func.func" or chain_step(op) is None:
+            break
+        ops.append(op)
+        current = op.operands[0]
+    ops.reverse()
+    return current, ops
+
+
+def analyze_chain(source_shape: tuple[int, ...], steps: list[ChainStep]) -> AtomChain:
+    """Atoms of the chain `steps` applied to a tensor of `source_shape`."""
+    sizes: list[int] = []
+    source_dims: list[list[int]] = []
+    for extent in source_shape:
+        if extent == 1:
+            source_dims.append([])
+        else:
+            sizes.append(extent)
+            source_dims.append([len(sizes) - 1])
+    dims = [list(d) for d in source_dims]
+
+    def split_atom(atom: int, major: int) -> tuple[int, int]:
+        minor = sizes[atom] // major
+        sizes[atom] = major
+        sizes.append(minor)
+        new_atom = len(sizes) - 1
+        for holder in (source_dims, dims):
+            for dim in holder:
+                if atom in dim:
+                    dim.insert(dim.index(atom) + 1, new_atom)
+        return atom, new_atom
+
+    for step in steps:
+        if step.kind == "permute":
+            dims = [dims[p] for p in step.permutation]
+        elif step.kind == "collapse":
+            dims = [[a for d in group for a in dims[d]] for group in step.groups]
+        else:
+            new_dims: list[list[int]] = [[] for _ in step.result_shape]
+            for operand_dim, group in enumerate(step.groups):
+                remaining = list(dims[operand_dim])
+                for result_dim in group:
+                    need = step.result_shape[result_dim]
+                    part: list[int] = []
+                    while need > 1:
+                        if not remaining:
+                            raise ChainRefused("reshape sizes do not match")
+                        atom = remaining[0]
+                        size = sizes[atom]
+                        if size <= need and need % size == 0:
+                            part.append(remaining.pop(0))
+                            need //= size
+                        elif size > need and size % need == 0:
+                            major, minor = split_atom(atom, need)
+                            remaining[0] = minor
+                            part.append(major)
+                            need = 1
+                        else:
+                            raise ChainRefused(
+                                f"mixed-radix reshape: a dim of {size} cannot be regrouped into {need}"
+                            )
+                    new_dims[result_dim] = part
+                if remaining:
+                    raise ChainRefused("reshape sizes do not match")
+            dims = new_dims
+    return AtomChain(
+        atom_sizes=tuple(sizes),
+        source_dims=tuple(tuple(d) for d in source_dims),
+        result_dims=tuple(tuple(d) for d in dims),
+    )
+
+
+def chain_of(value: ir.Value) -> tuple[ir.Value, list[ir.Operation], AtomChain] | None:
+    """The longest foldable chain ending at `value`, or None if there is none.
+
+    Shortens the chain from the source side until its atoms are computable
+    (a mixed-radix reshape early in a chain does not block the rest).
+    """
+    source, ops = collect_chain(value)
+    while ops:
+        try:
+            steps = [chain_step(op) for op in ops]
+            shape = tuple(ir.RankedTensorType(source.type).shape)
+            return source, ops, analyze_chain(shape, steps)  # type: ignore[arg-type]
+        except ChainRefused:
+            source = ops[0].results[0]
+            ops = ops[1:]
+    return None
