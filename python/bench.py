@@ -1,0 +1,281 @@
+"""smartmem-bench: stock IREE vs SmartMem over the model zoo, side by side.
+
+For each model x target, both variants are compiled by `smartmem.compile`
+(`smartmem=False` is stock IREE, `smartmem=True` adds the SmartMem passes),
+then, where the target runs on this machine, measured in one run:
+
+- dispatch census (from the compile report: dispatches by kind, layout moves);
+- numerics vs onnxruntime on the zoo's fixed input (rel L2, max abs), and
+  SmartMem vs stock;
+- latency: `iree-benchmark-module`, variants interleaved round by round;
+- per-dispatch profile (IREE HAL profiling) and the share of dispatch time in
+  layout moves.
+
+onnxruntime's CPU latency is recorded as the peer.  Targets that do not run
+here (e.g. `vulkan:ampere`) are compiled only; `tools/device/` runs them on
+the lent GPU and `smartmem-bench merge` brings the results back.
+
+Records go to DIR/results.json (resumable: finished records are skipped unless
+--force), then DIR/report.md and DIR/*.png are rendered from all records.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import platform
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .bench_parse import dispatch_key
+from .bench_records import PEER_VARIANT, VARIANTS, Record, RecordKey, ResultStore
+from .bench_run import (
+    BenchError,
+    Module,
+    Target,
+    device_info,
+    dispatch_profile,
+    entry_function,
+    interleaved_latency,
+    numerics,
+    onnxruntime_reference,
+    versions,
+)
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    out: Path
+    targets: tuple[Target, ...]
+    rounds: int = 5
+    profile_runs: int = 2
+    force: bool = False
+    compile_only: bool = False
+    zoo_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One variant's compiled module and its compile report."""
+
+    module: Module
+    seconds: float
+    census: dict[str, Any]
+    moves_only: frozenset[str]
+    report: dict[str, Any]
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def artifact_dir(out: Path, model: str, target: Target) -> Path:
+    return out / "artifacts" / model / target.spec.replace(":", "-")
+
+
+def _report_dict(report: Any) -> dict[str, Any]:
+    if report is None:
+        return {}
+    if isinstance(report, dict):
+        return report
+    for attr in ("as_dict", "to_json", "to_dict"):
+        if hasattr(report, attr):
+            return dict(getattr(report, attr)())
+    raise BenchError(f"compile report of unexpected type {type(report).__name__}")
+
+
+def compile_variant(onnx_path: Path, directory: Path, target: Target, variant: str,
+                    force: bool) -> Compiled:
+    """Compile one variant with smartmem.compile (cached in `directory`)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    vmfb = directory / f"{variant}.vmfb"
+    report_path = directory / f"{variant}.report.json"
+    meta_path = directory / f"{variant}.bench.json"
+    if not force and vmfb.exists() and meta_path.exists() and meta_path.stat().st_mtime >= onnx_path.stat().st_mtime:
+        meta = json.loads(meta_path.read_text())
+    else:
+        try:
+            from . import compile as driver
+        except ImportError as exc:
+            raise BenchError(f"the compile driver smartmem.compile is not available: {exc}") from exc
+        start = time.monotonic()
+        try:
+            report = driver.compile_model(str(onnx_path), str(vmfb), target=target.spec,
+                                          smartmem=(variant == "smartmem"),
+                                          report_path=str(report_path), quiet=True)
+        except Exception as exc:  # the driver reports user-facing errors as exceptions
+            raise BenchError(f"compile failed: {_one_line(exc)}") from exc
+        seconds = time.monotonic() - start
+        meta = {"seconds": seconds, "report": _report_dict(report)}
+        meta_path.write_text(json.dumps(meta, indent=1, default=str))
+    report = meta["report"]
+    census = dict(report.get("census") or report.get("dispatch_census") or {})
+    moves_only = frozenset(dispatch_key(n) for n in census.pop("moves_only_entry_points", ()) or ())
+    irpa = vmfb.with_suffix(".irpa")
+    params: tuple[str, ...] = ()
+    if irpa.exists():
+        scope = report.get("parameter_scope", "model")
+        params = (f"{scope}={irpa}" if scope else str(irpa),)
+    module = Module(vmfb, entry_function(vmfb), params)
+    return Compiled(module, float(meta["seconds"]), census, moves_only, report)
+
+
+def _base_record(model: str, target: Target, variant: str) -> Record:
+    return {"model": model, "target": target.spec, "variant": variant, "status": "ok",
+            "date": _now(), "host": platform.node(), **device_info(target), "versions": versions()}
+
+
+class Progress:
+    """A one-line progress bar on stderr (plain lines when not a terminal)."""
+
+    def __init__(self, total: int, stream=sys.stderr) -> None:
+        self.total = max(1, total)
+        self.done = 0
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.start = time.monotonic()
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        self.show(label)
+
+    def show(self, label: str) -> None:
+        frac = min(1.0, self.done / self.total)
+        width = 28
+        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+        elapsed = time.monotonic() - self.start
+        line = f"[{bar}] {self.done}/{self.total} {elapsed:6.0f}s {label}"
+        if self.tty:
+            cols = shutil.get_terminal_size((100, 20)).columns
+            self.stream.write("\r" + line[: cols - 1].ljust(cols - 1))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def _peer(store: ResultStore, model: str, onnx_path: Path, input_name: str, x: np.ndarray,
+          ref_path: Path, force: bool) -> np.ndarray:
+    key = RecordKey(model, "cpu", PEER_VARIANT)
+    if not force and store.done(key) and ref_path.exists():
+        return np.load(ref_path)
+    record = _base_record(model, Target("cpu"), PEER_VARIANT)
+    out, latency = onnxruntime_reference(onnx_path, input_name, x)
+    ref_path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(ref_path, out)
+    record["latency"] = latency.to_json()
+    record["output_shape"] = list(out.shape)
+    store.put(record)
+    store.save()
+    return out
+
+
+def bench_model_target(store: ResultStore, opts: BenchOptions, model: str, target: Target,
+                       onnx_path: Path, input_path: Path, reference: np.ndarray,
+                       progress: Progress) -> None:
+    """Compile both variants of one model for one target and measure them."""
+    keys = {v: RecordKey(model, target.spec, v) for v in VARIANTS}
+    measure = target.runs_here and not opts.compile_only
+    if not opts.force and all(store.done(k) for k in keys.values()) and (
+            not measure or all(store.get(k).get("latency") for k in keys.values())):
+        progress.step(f"{model} {target.spec}: cached")
+        return
+    records = {v: _base_record(model, target, v) for v in VARIANTS}
+    compiled: dict[str, Compiled] = {}
+    directory = artifact_dir(opts.out, model, target)
+    for variant in VARIANTS:
+        progress.show(f"{model} {target.spec} {variant}: compile")
+        try:
+            c = compile_variant(onnx_path, directory, target, variant, opts.force)
+        except BenchError as exc:
+            records[variant].update(status="failed", error=str(exc), stage="compile")
+            continue
+        compiled[variant] = c
+        records[variant]["compile"] = {
+            "seconds": c.seconds, "vmfb_bytes": c.module.vmfb.stat().st_size,
+            "function": c.module.function, "census": c.census,
+            "smartmem_report": {k: v for k, v in c.report.items() if k not in ("census", "dispatch_census")},
+        }
+    if measure and compiled:
+        inputs = [input_path]
+        outputs: dict[str, np.ndarray] = {}
+        for variant, c in list(compiled.items()):
+            progress.show(f"{model} {target.spec} {variant}: numerics")
+            try:
+                num, out = numerics(c.module, target, inputs, reference, "onnxruntime")
+                records[variant]["numerics"] = {"vs_onnxruntime": num.to_json()}
+                outputs[variant] = out
+            except BenchError as exc:
+                records[variant].update(status="failed", error=str(exc), stage="run")
+                del compiled[variant]
+        if "stock" in outputs and "smartmem" in outputs:
+            from .bench_parse import compare
+
+            records["smartmem"]["numerics"]["vs_stock"] = compare(
+                outputs["smartmem"], outputs["stock"], "stock").to_json()
+        if compiled:
+            progress.show(f"{model} {target.spec}: latency ({opts.rounds} rounds, interleaved)")
+            try:
+                lat = interleaved_latency({v: c.module for v, c in compiled.items()}, target, inputs,
+                                          opts.rounds)
+                for variant, stats in lat.items():
+                    records[variant]["latency"] = stats.to_json()
+            except BenchError as exc:
+                for variant in compiled:
+                    records[variant].update(status="failed", error=str(exc), stage="latency")
+        for variant, c in compiled.items():
+            progress.show(f"{model} {target.spec} {variant}: profile")
+            try:
+                prof = dispatch_profile(c.module, target, inputs, opts.profile_runs, c.moves_only)
+                records[variant]["profile"] = prof.to_json()
+            except BenchError as exc:
+                records[variant]["profile_error"] = str(exc)
+    for record in records.values():
+        store.put(record)
+    store.save()
+    progress.step(f"{model} {target.spec}: done")
+
+
+def run_sweep(models: Sequence[str], opts: BenchOptions, log: Callable[[str], None]) -> ResultStore:
+    from . import zoo
+
+    store = ResultStore.load(opts.out / "results.json")
+    progress = Progress(len(models) * len(opts.targets))
+    try:
+        for model in models:
+            spec = zoo.get_spec(model)
+            progress.show(f"{model}: zoo")
+            try:
+                paths = zoo.build(model, opts.zoo_dir)
+            except zoo.ZooError as exc:
+                log(f"error: {exc}")
+                for target in opts.targets:
+                    for v in VARIANTS:
+                        store.put({"model": model, "target": target.spec, "variant": v, "status": "failed",
+                                   "error": str(exc), "stage": "zoo", "date": _now()})
+                    progress.step(f"{model}: zoo failed")
+                store.save()
+                continue
+            x = np.load(paths.input)
+            progress.show(f"{model}: onnxruntime")
+            reference = _peer(store, model, paths.onnx, spec.input.name, x,
+                              opts.out / "reference" / f"{model}.npy", opts.force)
+            for target in opts.targets:
+                bench_model_target(store, opts, model, target, paths.onnx, paths.input, reference, progress)
+    finally:
+        progress.close()
+    return store

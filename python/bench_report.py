@@ -1,0 +1,290 @@
+"""Render bench records as a Markdown report and PNG plots.
+
+Every figure in the report is read from the records of one results.json:
+ratios compare the stock and SmartMem records of the same model and target,
+whose latencies were measured interleaved in one run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .bench_records import PEER_VARIANT, Record, RecordKey, ResultStore
+
+
+@dataclass(frozen=True)
+class Pair:
+    """The stock and SmartMem records of one model on one target."""
+
+    model: str
+    target: str
+    stock: Record | None
+    smartmem: Record | None
+
+    @property
+    def speedup(self) -> float | None:
+        a, b = _latency(self.stock), _latency(self.smartmem)
+        return a / b if a and b else None
+
+
+def _get(record: Record | None, *path: str) -> Any:
+    cur: Any = record
+    for p in path:
+        if not isinstance(cur, dict) or p not in cur:
+            return None
+        cur = cur[p]
+    return cur
+
+
+def _ok(record: Record | None) -> bool:
+    return record is not None and record.get("status") == "ok"
+
+
+def _latency(record: Record | None) -> float | None:
+    return _get(record, "latency", "median_ms") if _ok(record) else None
+
+
+def dispatch_count(record: Record | None) -> int | None:
+    """Dispatch call sites from the compile census, else dispatches executed per run."""
+    total = _get(record, "compile", "census", "total")
+    if total is None:
+        total = _get(record, "profile", "dispatches_per_run")
+    return total
+
+
+def layout_moves(record: Record | None) -> int | None:
+    return _get(record, "compile", "census", "layout_moves")
+
+
+def layout_share(record: Record | None) -> float | None:
+    return _get(record, "profile", "layout_move_share")
+
+
+def pairs(store: ResultStore) -> list[Pair]:
+    out = []
+    seen = sorted({(r["model"], r["target"]) for r in store if r["variant"] != PEER_VARIANT})
+    order = {m: i for i, m in enumerate(_model_order(store))}
+    seen.sort(key=lambda mt: (mt[1], order.get(mt[0], 1 << 30)))
+    for model, target in seen:
+        out.append(Pair(model, target, store.get(RecordKey(model, target, "stock")),
+                        store.get(RecordKey(model, target, "smartmem"))))
+    return out
+
+
+def _model_order(store: ResultStore) -> list[str]:
+    try:
+        from .zoo import MODEL_NAMES
+    except ImportError:  # pragma: no cover
+        MODEL_NAMES = ()
+    models = store.models()
+    known = [m for m in MODEL_NAMES if m in models]
+    return known + [m for m in models if m not in known]
+
+
+def _fmt(value: float | int | None, spec: str = ".1f", suffix: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:{spec}}{suffix}"
+
+
+def _arrow(a: Any, b: Any, spec: str = "d") -> str:
+    return f"{_fmt(a, spec)} → {_fmt(b, spec)}"
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _geomean(values: Iterable[float]) -> float | None:
+    vals = [v for v in values if v and v > 0]
+    return math.exp(sum(math.log(v) for v in vals) / len(vals)) if vals else None
+
+
+def _spread(record: Record | None) -> str:
+    s = _get(record, "latency", "spread")
+    return "" if s is None or not _ok(record) else f" ±{50 * s:.0f}%"
+
+
+def render_markdown(store: ResultStore, title: str = "SmartMem vs stock IREE", plots: Sequence[str] = ()) -> str:
+    records = list(store)
+    lines = [f"# {title}", ""]
+    dates = sorted(r["date"] for r in records if r.get("date"))
+    if dates:
+        lines.append(f"Measured {dates[0]} … {dates[-1]} (UTC).")
+    env: dict[str, set[str]] = {}
+    for r in records:
+        if r.get("device"):
+            env.setdefault(r["target"], set()).add(
+                f"{r['device']}, driver {r.get('driver', '?')}" + (f", host {r['host']}" if r.get("host") else ""))
+    for target, devs in sorted(env.items()):
+        lines.append(f"- `{target}`: " + "; ".join(sorted(devs)))
+    vers = next((r["versions"] for r in reversed(records) if r.get("versions")), {})
+    if vers:
+        lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in sorted(vers.items())))
+    lines += ["", "Stock = `smartmem.compile` with `smartmem=False`; SmartMem = same driver with the SmartMem "
+              "passes. Latency = median over interleaved rounds of `iree-benchmark-module` (± half the "
+              "min–max spread); speedup = stock median / SmartMem median from the same run. Dispatches = "
+              "`flow.dispatch` call sites (compile census); layout moves = transpose / elementwise_transpose "
+              "/ slow_memcpy dispatches and dispatches that only move data; layout share = fraction of "
+              "profiled dispatch time (IREE HAL profiling) spent in them. rel L2 = ‖out − ref‖ / ‖ref‖ "
+              "against onnxruntime on the zoo's fixed input.", ""]
+
+    by_target: dict[str, list[Pair]] = {}
+    for p in pairs(store):
+        by_target.setdefault(p.target, []).append(p)
+    peers = {r["model"]: r for r in records if r["variant"] == PEER_VARIANT and _ok(r)}
+    for target, plist in by_target.items():
+        lines += [f"## Target `{target}`", ""]
+        head = ("| model | dispatches | layout moves | layout share of dispatch time | stock ms | SmartMem ms "
+                "| speedup | rel L2 stock / SmartMem vs ORT | SmartMem vs stock |")
+        sep = "|---|---|---|---|---|---|---|---|---|"
+        if target == "cpu":
+            head += " ORT ms | IREE stock / ORT |"
+            sep += "---|---|"
+        lines += [head, sep]
+        for p in plist:
+            sm_vs_stock = _get(p.smartmem, "numerics", "vs_stock", "rel_l2")
+            row = (f"| {p.model} | {_arrow(dispatch_count(p.stock), dispatch_count(p.smartmem))} "
+                   f"| {_arrow(layout_moves(p.stock), layout_moves(p.smartmem))} "
+                   f"| {_pct(layout_share(p.stock))} → {_pct(layout_share(p.smartmem))} "
+                   f"| {_fmt(_latency(p.stock), '.2f')}{_spread(p.stock)} "
+                   f"| {_fmt(_latency(p.smartmem), '.2f')}{_spread(p.smartmem)} "
+                   f"| {_fmt(p.speedup, '.2f', '×')} "
+                   f"| {_fmt(_get(p.stock, 'numerics', 'vs_onnxruntime', 'rel_l2'), '.1e')} / "
+                   f"{_fmt(_get(p.smartmem, 'numerics', 'vs_onnxruntime', 'rel_l2'), '.1e')} "
+                   f"| {_fmt(sm_vs_stock, '.1e')} |")
+            if target == "cpu":
+                ort = _get(peers.get(p.model), "latency", "median_ms")
+                stock = _latency(p.stock)
+                row += f" {_fmt(ort, '.1f')} | {_fmt(stock / ort if stock and ort else None, '.2f', '×')} |"
+            lines.append(row)
+        g = _geomean(p.speedup for p in plist if p.speedup)
+        if g:
+            lines += ["", f"Geometric-mean speedup over {sum(1 for p in plist if p.speedup)} models: {g:.3f}×."]
+        lines.append("")
+
+    breakdown = [p for p in pairs(store) if _get(p.stock, "profile") and _get(p.smartmem, "profile")]
+    if breakdown:
+        lines += ["## Dispatch time by kind (ms per inference, profiled)", "",
+                  "| model | target | variant | total | " + "layout moves | top kinds |", "|---|---|---|---|---|---|"]
+        for p in breakdown:
+            for name, r in (("stock", p.stock), ("smartmem", p.smartmem)):
+                kinds = _get(r, "profile", "by_kind_ms") or {}
+                top = ", ".join(f"{k} {v:.2f}" for k, v in list(kinds.items())[:5])
+                lines.append(f"| {p.model} | {p.target} | {name} | {_fmt(_get(r, 'profile', 'total_ms'), '.2f')} "
+                             f"| {_fmt(_get(r, 'profile', 'layout_move_ms'), '.2f')} | {top} |")
+        lines.append("")
+
+    failures = [r for r in records if r.get("status") != "ok" or r.get("profile_error")]
+    if failures:
+        lines += ["## Failures", ""]
+        for r in failures:
+            reason = r.get("error") or f"profile: {r.get('profile_error')}"
+            stage = f" ({r['stage']})" if r.get("stage") else ""
+            lines.append(f"- {r['model']} / {r['target']} / {r['variant']}{stage}: {reason}")
+        lines.append("")
+    if plots:
+        lines += ["## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + [""]
+    return "\n".join(lines)
+
+
+def render_plots(store: ResultStore, out_dir: Path) -> list[Path]:
+    """Speedup per model, dispatch counts before/after, time by dispatch kind."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written: list[Path] = []
+    all_pairs = pairs(store)
+    targets = sorted({p.target for p in all_pairs})
+
+    sp = [p for p in all_pairs if p.speedup]
+    if sp:
+        fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(sp) + 2), 4))
+        labels = [f"{p.model}\n{p.target}" for p in sp]
+        ax.bar(range(len(sp)), [p.speedup for p in sp], color=["tab:green" if p.speedup >= 1 else "tab:red" for p in sp])
+        ax.axhline(1.0, color="black", lw=0.8)
+        ax.set_xticks(range(len(sp)), labels, rotation=60, ha="right", fontsize=7)
+        ax.set_ylabel("speedup (stock / SmartMem latency)")
+        ax.set_title("SmartMem speedup over stock IREE")
+        fig.tight_layout()
+        path = out_dir / "speedup.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+
+    target = "vulkan:ampere" if "vulkan:ampere" in targets else (targets[0] if targets else None)
+    dc = [p for p in all_pairs if p.target == target and dispatch_count(p.stock) is not None]
+    if dc:
+        fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(dc) + 2), 4))
+        xs = range(len(dc))
+        w = 0.2
+        series = [
+            ("stock: all", [dispatch_count(p.stock) or 0 for p in dc], "tab:gray", -1.5),
+            ("SmartMem: all", [dispatch_count(p.smartmem) or 0 for p in dc], "tab:blue", -0.5),
+            ("stock: layout moves", [layout_moves(p.stock) or 0 for p in dc], "tab:orange", 0.5),
+            ("SmartMem: layout moves", [layout_moves(p.smartmem) or 0 for p in dc], "tab:red", 1.5),
+        ]
+        for label, vals, color, off in series:
+            ax.bar([x + off * w for x in xs], vals, w, label=label, color=color)
+        ax.set_xticks(list(xs), [p.model for p in dc], rotation=45, ha="right", fontsize=8)
+        ax.set_ylabel("dispatches")
+        ax.set_title(f"Dispatches before / after SmartMem ({target})")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        path = out_dir / "dispatches.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+
+    prof = [p for p in all_pairs if _get(p.stock, "profile") and _get(p.smartmem, "profile")]
+    if prof:
+        bars: list[tuple[str, dict[str, float]]] = []
+        for p in prof:
+            for name, r in (("stock", p.stock), ("SmartMem", p.smartmem)):
+                bars.append((f"{p.model} {p.target}\n{name}", _get(r, "profile", "by_kind_ms") or {}))
+        totals: dict[str, float] = {}
+        for _, kinds in bars:
+            for k, v in kinds.items():
+                totals[k] = totals.get(k, 0.0) + v
+        top = [k for k, _ in sorted(totals.items(), key=lambda kv: -kv[1])[:9]]
+        fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(bars) + 3), 4.5))
+        bottoms = [0.0] * len(bars)
+        cmap = plt.get_cmap("tab10")
+        bar_totals = [sum(kinds.values()) for _, kinds in bars]
+        for i, kind in enumerate(top + ["other"]):
+            vals = []
+            for (_, kinds), total in zip(bars, bar_totals):
+                v = kinds.get(kind, 0.0) if kind != "other" else sum(x for k, x in kinds.items() if k not in top)
+                vals.append(v / total if total > 0 else 0.0)
+            # Shares per bar, so that models of different sizes share one axis.
+            ax.bar(range(len(bars)), vals, bottom=bottoms, label=kind, color=cmap(i % 10))
+            bottoms = [b + v for b, v in zip(bottoms, vals)]
+        for x, total in enumerate(bar_totals):
+            ax.text(x, 1.01, f"{total:.3g}", ha="center", va="bottom", fontsize=5, rotation=90)
+        ax.set_xticks(range(len(bars)), [b[0] for b in bars], rotation=60, ha="right", fontsize=6)
+        ax.set_ylim(0, 1.15)
+        ax.set_ylabel("share of dispatch time (total ms on top)")
+        ax.set_title("Profiled dispatch time by kind")
+        ax.legend(fontsize=6, bbox_to_anchor=(1.01, 1), loc="upper left")
+        fig.tight_layout()
+        path = out_dir / "time_by_kind.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def write_report(store: ResultStore, out_dir: Path, title: str = "SmartMem vs stock IREE",
+                 plots: bool = True) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images = render_plots(store, out_dir) if plots else []
+    path = out_dir / "report.md"
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(render_markdown(store, title, [str(p) for p in images]))
+    tmp.replace(path)
+    return path
