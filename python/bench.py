@@ -25,6 +25,7 @@ import datetime as _dt
 import json
 import platform
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -84,50 +85,37 @@ def artifact_dir(out: Path, model: str, target: Target) -> Path:
     return out / "artifacts" / model / target.spec.replace(":", "-")
 
 
-def _report_dict(report: Any) -> dict[str, Any]:
-    if report is None:
-        return {}
-    if isinstance(report, dict):
-        return report
-    for attr in ("as_dict", "to_json", "to_dict"):
-        if hasattr(report, attr):
-            return dict(getattr(report, attr)())
-    raise BenchError(f"compile report of unexpected type {type(report).__name__}")
-
-
 def compile_variant(onnx_path: Path, directory: Path, target: Target, variant: str,
-                    force: bool) -> Compiled:
-    """Compile one variant with smartmem.compile (cached in `directory`)."""
+                    force: bool, timeout_s: float = 3600) -> Compiled:
+    """Compile one variant with smartmem.compile in a subprocess (cached in `directory`)."""
     directory.mkdir(parents=True, exist_ok=True)
     vmfb = directory / f"{variant}.vmfb"
-    report_path = directory / f"{variant}.report.json"
     meta_path = directory / f"{variant}.bench.json"
-    if not force and vmfb.exists() and meta_path.exists() and meta_path.stat().st_mtime >= onnx_path.stat().st_mtime:
-        meta = json.loads(meta_path.read_text())
-    else:
+    fresh = (vmfb.exists() and meta_path.exists()
+             and meta_path.stat().st_mtime >= onnx_path.stat().st_mtime)
+    if force or not fresh:
+        cmd = [sys.executable, "-m", "smartmem.bench_compile", str(onnx_path), str(vmfb),
+               target.spec, variant, str(meta_path)]
         try:
-            from . import compile as driver
-        except ImportError as exc:
-            raise BenchError(f"the compile driver smartmem.compile is not available: {exc}") from exc
-        start = time.monotonic()
-        try:
-            report = driver.compile_model(str(onnx_path), str(vmfb), target=target.spec,
-                                          smartmem=(variant == "smartmem"),
-                                          report_path=str(report_path), quiet=True)
-        except Exception as exc:  # the driver reports user-facing errors as exceptions
-            raise BenchError(f"compile failed: {_one_line(exc)}") from exc
-        seconds = time.monotonic() - start
-        meta = {"seconds": seconds, "report": _report_dict(report)}
-        meta_path.write_text(json.dumps(meta, indent=1, default=str))
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired as exc:
+            raise BenchError(f"compile timed out after {timeout_s:.0f} s") from exc
+        if proc.returncode != 0:
+            lines = [l.strip() for l in proc.stderr.splitlines() if l.strip()]
+            reason = next((l for l in lines if "error" in l.lower()), lines[-1] if lines else "")
+            raise BenchError(f"compile failed (exit {proc.returncode}): {reason[:300]}")
+    meta = json.loads(meta_path.read_text())
     report = meta["report"]
-    census = dict(report.get("census") or report.get("dispatch_census") or {})
-    moves_only = frozenset(dispatch_key(n) for n in census.pop("moves_only_entry_points", ()) or ())
-    irpa = vmfb.with_suffix(".irpa")
+    census = dict(report.get("dispatches") or {})
+    moves_only = frozenset(dispatch_key(n) for n in meta.get("moves_only_entry_points", ()))
+    outputs = report.get("outputs", {})
     params: tuple[str, ...] = ()
-    if irpa.exists():
-        scope = report.get("parameter_scope", "model")
+    irpa = vmfb.with_suffix(".irpa")
+    if irpa.exists() and outputs.get("irpa_bytes", 1) > 0:
+        scope = outputs.get("parameter_scope", "model")
         params = (f"{scope}={irpa}" if scope else str(irpa),)
-    module = Module(vmfb, entry_function(vmfb), params)
+    function = report.get("entry_function") or entry_function(vmfb)
+    module = Module(vmfb, function, params)
     return Compiled(module, float(meta["seconds"]), census, moves_only, report)
 
 
@@ -208,7 +196,9 @@ def bench_model_target(store: ResultStore, opts: BenchOptions, model: str, targe
         records[variant]["compile"] = {
             "seconds": c.seconds, "vmfb_bytes": c.module.vmfb.stat().st_size,
             "function": c.module.function, "census": c.census,
-            "smartmem_report": {k: v for k, v in c.report.items() if k not in ("census", "dispatch_census")},
+            "phase_seconds": c.report.get("compile_seconds", {}),
+            "smartmem_pipelines": c.report.get("smartmem_pipelines", []),
+            "iree_flags": c.report.get("iree_flags", []),
         }
     if measure and compiled:
         inputs = [input_path]
