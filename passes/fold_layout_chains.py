@@ -34,6 +34,7 @@ class FoldOptions:
 
     contractions: bool = True
     elementwise: bool = True
+    reshapes: bool = True
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,10 @@ class FoldLayoutChainsPass(ModulePass):
         if owner_name in _CONSTANT_SOURCES:
             return f"chain source is a constant ({owner_name}): const-eval folds it"
         if atoms.is_identity():
-            return "chain only reshapes: free in IREE"
+            if not (self.options.reshapes and _is_elementwise(op) and _is_contraction_result(source)):
+                return "chain only reshapes: free in IREE"
+            if not any(len(dim) > 1 for dim in atoms.result_dims):
+                return "chain only splits dims: the consumer would not change"
         if op.name != "linalg.generic":
             types = {str(ir.RankedTensorType(v.type).element_type) for v in op.operands}
             if len(types) != 1 or not isinstance(ir.RankedTensorType(op.operands[0].type).element_type, ir.FloatType):
@@ -169,6 +173,22 @@ class FoldLayoutChainsPass(ModulePass):
 
 
 # -- rewriting ----------------------------------------------------------------
+
+
+def _is_elementwise(op: ir.Operation) -> bool:
+    if op.name != "linalg.generic":
+        return False
+    return all("parallel" in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"]))
+
+
+def _is_contraction_result(value: ir.Value) -> bool:
+    owner = value.owner
+    if not isinstance(owner, (ir.OpView, ir.Operation)):
+        return False
+    op = owner.operation if isinstance(owner, ir.OpView) else owner
+    return op.name in ("linalg.matmul", "linalg.batch_matmul") or (
+        op.name == "linalg.generic" and _is_contraction_generic(op)
+    )
 
 
 def _num_inputs(op: ir.Operation) -> int:
@@ -192,10 +212,15 @@ def _uses_linalg_index(op: ir.Operation) -> bool:
 
 
 def _is_contraction_generic(op: ir.Operation) -> bool:
-    try:
-        return bool(linalg.isa_contraction_op(op))
-    except Exception:  # noqa: BLE001 - the binding raises on non-linalg ops
+    """A generic computing out += a * b with at least one reduction loop."""
+    if op.name != "linalg.generic" or len(op.results) != 1:
         return False
+    iterators = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
+    if not any("reduction" in it for it in iterators):
+        return False
+    body = [o.operation.name for o in op.regions[0].blocks[0].operations]
+    return body in (["arith.mulf", "arith.addf", "linalg.yield"],
+                    ["arith.muli", "arith.addi", "linalg.yield"])
 
 
 def _maps_and_iterators(op: ir.Operation) -> tuple[list[ir.AffineMap], list[str]]:
@@ -271,12 +296,8 @@ def _rewrite(op: ir.Operation, index: int, source: ir.Value, atoms: AtomChain) -
         shape = ir.RankedTensorType(op.operands[other].type).shape
         if other == index:
             results, groups, fine_shape = [], [], []
-            for dim_atoms, extent in zip(atoms.source_dims, ir.RankedTensorType(source.type).shape):
+            for dim_atoms in atoms.source_dims:
                 group = []
-                if not dim_atoms:
-                    results.append(ir.AffineConstantExpr.get(0))
-                    group.append(len(fine_shape))
-                    fine_shape.append(1)
                 for atom in dim_atoms:
                     results.append(dims[new_loop_of_atom[atom]])
                     group.append(len(fine_shape))
@@ -346,7 +367,29 @@ def _reassociation(groups: tuple[tuple[int, ...], ...]) -> ir.ArrayAttr:
 
 
 def _expand(value: ir.Value, groups: tuple[tuple[int, ...], ...], shape: tuple[int, ...]) -> ir.Value:
+    """`value` reshaped to `shape`; `groups[i]` lists the result dims of dim i.
+
+    An empty group is a unit dim that disappears: it is collapsed into a
+    neighbouring dim first, so no constant index is left in the maps.
+    """
     value_type = ir.RankedTensorType(value.type)
+    if any(not g for g in groups):
+        kept = [i for i, g in enumerate(groups) if g]
+        if not kept:
+            return value
+        collapse_groups: list[list[int]] = [[] for _ in kept]
+        slot = 0
+        for i, g in enumerate(groups):
+            collapse_groups[slot].append(i)
+            if g and i != kept[-1] and slot < len(kept) - 1 and i == kept[slot]:
+                slot += 1
+        reduced_shape = [value_type.shape[i] for i in kept]
+        reduced_type = ir.RankedTensorType.get(reduced_shape, value_type.element_type)
+        value = tensor.CollapseShapeOp(
+            reduced_type, value, _reassociation(tuple(tuple(g) for g in collapse_groups))
+        ).result
+        value_type = reduced_type
+        groups = tuple(g for g in groups if g)
     if tuple(value_type.shape) == shape and all(len(g) == 1 for g in groups):
         return value
     result_type = ir.RankedTensorType.get(list(shape), value_type.element_type)
