@@ -22,7 +22,9 @@ class PassEntry:
 
 PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-classify", "smartmem.passes.classify", "ClassifyPass"),
+    PassEntry("smartmem-canonicalize-layouts", "smartmem.passes.canonicalize_layouts", "CanonicalizeLayoutsPass"),
     PassEntry("smartmem-fold-layout-chains", "smartmem.passes.fold_layout_chains", "FoldLayoutChainsPass"),
+    PassEntry("smartmem-concat-slices-to-transpose", "smartmem.passes.concat_slices_to_transpose", "ConcatSlicesToTransposePass"),
 )
 
 
