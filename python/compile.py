@@ -37,6 +37,7 @@ from iree.compiler import api, ir
 
 from smartmem.census import DispatchCensus, census_of_module
 from smartmem.diagnostics import Diagnostic, SmartMemError
+from smartmem.frontend import OnnxNodeInfo, import_model
 from smartmem.passes.pipeline import PipelineError, build_pass_manager, parse_pipeline
 from smartmem.passes.pipelines import SMARTMEM_PHASE_PIPELINES, PhasePipeline
 
@@ -143,40 +144,82 @@ def _no_progress(_: str) -> None:
 
 
 class _InvocationPhases:
-    """`compile-from`/`compile-to` on an Invocation.
+    """Phase spans on an Invocation, run with the GIL held.
 
-    The Python wrapper of IREE's embedding API does not expose these two C
-    entry points (`ireeCompilerInvocationSetCompileFromPhase` /
-    `...SetCompileToPhase`), so they are bound here with ctypes on the same
-    shared library the wrapper loaded.
+    The Python wrapper of IREE's embedding API does not expose
+    `ireeCompilerInvocationSetCompileFromPhase` / `...SetCompileToPhase`, and
+    its `execute` releases the GIL (a `ctypes.CDLL` call), so a Python
+    diagnostic handler on the context would run without the GIL and abort
+    the interpreter. These entry points are bound here with `ctypes.PyDLL`
+    (the GIL stays held) on the shared library the wrapper loaded.
     """
 
     def __init__(self) -> None:
         from iree.compiler.api import ctypes_dl
 
-        library = ctypes.CDLL(ctypes_dl._dylib._name)
+        library = ctypes.PyDLL(ctypes_dl._dylib._name)
         self._from = library.ireeCompilerInvocationSetCompileFromPhase
         self._to = library.ireeCompilerInvocationSetCompileToPhase
         for function in (self._from, self._to):
             function.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
             function.restype = None
+        self._pipeline = library.ireeCompilerInvocationPipeline
+        self._pipeline.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        self._pipeline.restype = ctypes.c_bool
 
     def set(self, invocation: api.Invocation, start: str, stop: str) -> None:
         self._from(invocation._inv_p, start.encode())
         self._to(invocation._inv_p, stop.encode())
 
+    def execute(self, invocation: api.Invocation) -> bool:
+        """`invocation.execute()` (the standard pipeline) holding the GIL."""
+        return bool(self._pipeline(invocation._inv_p, 0))
+
 
 class _Diagnostics:
-    """Collects the context's diagnostics (IREE's and SmartMem's)."""
+    """Collects the context's diagnostics (IREE's and SmartMem's).
+
+    For ONNX models an error located at an imported node (IREE's importer
+    names each op's location after its node) names the node and its op; the
+    "failed to legalize 'torch.operator'" of the input phase becomes
+    "unsupported ONNX op".
+    """
 
     def __init__(self, context: ir.Context, source_name: str):
         self.source_name = source_name
         self.collected: list[Diagnostic] = []
+        self.nodes: Mapping[str, OnnxNodeInfo] = {}
         self._handler = context.attach_diagnostic_handler(self._on_diagnostic)
 
     def _on_diagnostic(self, diagnostic: object) -> bool:
+        node = self._node_at(diagnostic.location)
+        if node is not None and diagnostic.severity == ir.DiagnosticSeverity.ERROR:
+            message = diagnostic.message.strip().splitlines()[0]
+            if "failed to legalize operation 'torch.operator'" in message:
+                text = f"unsupported ONNX {node.describe()}: IREE's ONNX lowering has no conversion for it"
+            else:
+                text = f"at ONNX {node.describe()}: {message}"
+            self.collected.append(Diagnostic("error", text, self.source_name))
+            return True
         self.collected.extend(Diagnostic.from_mlir(diagnostic, self.source_name))
         return True
+
+    def _node_at(self, location: ir.Location) -> OnnxNodeInfo | None:
+        if not self.nodes:
+            return None
+        with location.context:
+            pending = [ir.Location.from_attr(location.attr)]
+        while pending:
+            loc = pending.pop()
+            if isinstance(loc, ir.NameLoc):
+                if loc.name_str in self.nodes:
+                    return self.nodes[loc.name_str]
+                pending.append(loc.child_loc)
+            elif isinstance(loc, ir.FusedLoc):
+                pending.extend(loc.locations)
+            elif isinstance(loc, ir.CallSiteLoc):
+                pending.extend((loc.callee, loc.caller))
+        return None
 
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.collected if d.severity == "error"]
@@ -194,8 +237,12 @@ def _timed(times: list[PhaseTime], name: str, progress: Progress) -> Iterator[No
 
 
 @contextmanager
-def staged_outputs(vmfb: Path) -> Iterator[tuple[Path, Path]]:
-    """Temporary paths for OUT.vmfb and OUT.irpa, renamed into place on success."""
+def staged_outputs(vmfb: Path, on_temp: Callable[[Path], None] = lambda _: None) -> Iterator[tuple[Path, Path]]:
+    """Temporary paths for OUT.vmfb and OUT.irpa, renamed into place on success.
+
+    `on_temp` hears each temporary path as it is created (a supervising
+    process removes them if this one dies).
+    """
     vmfb = vmfb.resolve()
     directory = vmfb.parent
     if not directory.is_dir():
@@ -205,6 +252,7 @@ def staged_outputs(vmfb: Path) -> Iterator[tuple[Path, Path]]:
         fd, name = tempfile.mkstemp(prefix=f".{vmfb.stem}.", suffix=suffix + ".tmp", dir=directory)
         os.close(fd)
         handles.append(Path(name))
+        on_temp(Path(name))
     temp_vmfb, temp_irpa = handles
     umask = os.umask(0)
     os.umask(umask)
@@ -235,9 +283,15 @@ def smartmem_stops(options: CompileOptions) -> dict[str, list[PhasePipeline]]:
 class Compiler:
     """One compile of one model: import, IREE phases, SmartMem, outputs."""
 
-    def __init__(self, options: CompileOptions, progress: Progress = _no_progress):
+    def __init__(
+        self,
+        options: CompileOptions,
+        progress: Progress = _no_progress,
+        on_temp: Callable[[Path], None] = lambda _: None,
+    ):
         self.options = options
         self.progress = progress
+        self.on_temp = on_temp
         self.times: list[PhaseTime] = []
         self.session = api.Session()
         self.context = self.session.context
@@ -262,7 +316,7 @@ class Compiler:
         invocation = self.session.invocation()
         self.phases.set(invocation, start, stop)
         invocation.import_module(module)
-        ok = invocation.execute()
+        ok = self.phases.execute(invocation)
         result = invocation.export_module()
         if not ok:
             raise SmartMemError(diagnostics.errors() or [Diagnostic("error", f"IREE failed between phases '{start}' and '{stop}'")])
@@ -295,20 +349,19 @@ class Compiler:
             raise SmartMemError(diagnostics.errors() or [Diagnostic("error", "parameter export failed")]) from None
 
     def compile(self, model: Path, output: Path) -> CompileResult:
-        from smartmem import frontend
-
         diagnostics = _Diagnostics(self.context, str(model))
         try:
             with _timed(self.times, "import", self.progress):
-                imported = frontend.import_model(model, self.context, self.options.dims, self.options.simplify)
+                imported = import_model(model, self.context, self.options.dims, self.options.simplify)
             module = imported.module
+            diagnostics.nodes = imported.nodes
             self.dump(module, "import")
             stops = smartmem_stops(self.options)
             census: DispatchCensus | None = None
-            with staged_outputs(output) as (temp_vmfb, temp_irpa):
+            with staged_outputs(output, self.on_temp) as (temp_vmfb, temp_irpa):
                 current = "start"
                 for phase in PHASES[1:]:
-                    if phase not in stops and phase not in (CENSUS_PHASE, "end"):
+                    if phase not in stops and phase not in ("input", CENSUS_PHASE, "end"):
                         continue
                     with _timed(self.times, f"iree:{current}->{phase}", self.progress):
                         module = self.run_span(module, current, phase, diagnostics)
@@ -421,9 +474,13 @@ def report_dict(result: CompileResult, model: Path, options: CompileOptions) -> 
 
 
 def compile_model(
-    model: Path, output: Path, options: CompileOptions, progress: Progress = _no_progress
+    model: Path,
+    output: Path,
+    options: CompileOptions,
+    progress: Progress = _no_progress,
+    on_temp: Callable[[Path], None] = lambda _: None,
 ) -> CompileResult:
     """Compile `model` (.onnx or .mlir) to `output` (.vmfb) and its .irpa."""
     if output.suffix != ".vmfb":
         raise SmartMemError.plain(f"output '{output}' must end in .vmfb")
-    return Compiler(options, progress).compile(model, output)
+    return Compiler(options, progress, on_temp).compile(model, output)

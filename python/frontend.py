@@ -62,7 +62,7 @@ def check_readable(path: Path) -> None:
     if path.is_dir():
         raise SmartMemError.plain(f"could not open input file '{path}': is a directory")
     if path.suffix not in (".onnx", ".mlir"):
-        raise SmartMemError.plain(f"input file '{path}' must be .onnx or .mlir")
+        raise SmartMemError.plain("input file must be .onnx or .mlir", str(path))
 
 
 # --------------------------------------------------------------------------- ONNX
@@ -77,12 +77,12 @@ def load_onnx(path: Path, dims: Mapping[str, int], simplify: bool = True):
         model = onnx.load(str(path))
     except DecodeError:
         raise SmartMemError.plain(
-            f"'{path}' is not an ONNX model (the protobuf does not parse: truncated or not ONNX)"
+            "not an ONNX model (the protobuf does not parse: truncated or not ONNX)", str(path)
         ) from None
     except (OSError, ValueError) as error:  # missing external data, unreadable file
-        raise SmartMemError.plain(f"could not read ONNX model '{path}': {error}") from None
+        raise SmartMemError.plain(f"could not read the ONNX model: {error}", str(path)) from None
     if not model.HasField("graph") or not model.graph.node or not model.opset_import:
-        raise SmartMemError.plain(f"'{path}' is not an ONNX model (no graph, nodes or opset)")
+        raise SmartMemError.plain("not an ONNX model (no graph, nodes or opset)", str(path))
     _check_model(model, path)
     _check_domains(model, path)
     _name_nodes(model)
@@ -107,7 +107,7 @@ def _check_model(model, path: Path) -> None:
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as error:
-        raise SmartMemError.plain(f"invalid ONNX model '{path}': {_first_line(error)}") from None
+        raise SmartMemError.plain(f"invalid ONNX model: {_first_line(error)}", str(path)) from None
 
 
 def _check_domains(model, path: Path) -> None:
@@ -115,8 +115,9 @@ def _check_domains(model, path: Path) -> None:
         if node.domain not in SUPPORTED_DOMAINS:
             info = OnnxNodeInfo(node.name or "<unnamed>", node.op_type, node.domain)
             raise SmartMemError.plain(
-                f"unsupported ONNX {info.describe()} in '{path}': domain '{node.domain}' "
-                "is not an ONNX standard domain and IREE cannot lower it"
+                f"unsupported ONNX {info.describe()}: domain '{node.domain}' "
+                "is not an ONNX standard domain and IREE cannot lower it",
+                str(path),
             )
 
 
@@ -141,8 +142,9 @@ def _bind_symbolic_dims(model, dims: Mapping[str, int], path: Path) -> None:
         tensor_type = graph_input.type.tensor_type
         if not tensor_type.HasField("shape"):
             raise SmartMemError.plain(
-                f"input '{graph_input.name}' of '{path}' has no shape (rank unknown); "
-                "SmartMem compiles static shapes only"
+                f"input '{graph_input.name}' has no shape (rank unknown); "
+                "SmartMem compiles static shapes only",
+                str(path),
             )
         for index, dim in enumerate(tensor_type.shape.dim):
             if dim.HasField("dim_value") and dim.dim_value > 0:
@@ -155,13 +157,14 @@ def _bind_symbolic_dims(model, dims: Mapping[str, int], path: Path) -> None:
             hint = f"--dim {symbol}=N" if symbol else "a model with static input shapes"
             what = f"'{symbol}'" if symbol else "unnamed"
             raise SmartMemError.plain(
-                f"input '{graph_input.name}' of '{path}' has a dynamic dimension {index} ({what}); "
-                f"SmartMem compiles static shapes only: give it a size with {hint}"
+                f"input '{graph_input.name}' has a dynamic dimension {index} ({what}); "
+                f"SmartMem compiles static shapes only: give it a size with {hint}",
+                str(path),
             )
     unknown = sorted(set(dims) - used)
     if unknown:
         raise SmartMemError.plain(
-            f"--dim names no symbolic input dimension of '{path}': {', '.join(unknown)}"
+            f"--dim names no symbolic input dimension: {', '.join(unknown)}", str(path)
         )
 
 
@@ -171,7 +174,7 @@ def _infer_shapes(model, path: Path):
     try:
         return onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
     except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError) as error:
-        raise SmartMemError.plain(f"ONNX shape inference failed on '{path}': {_first_line(error)}") from None
+        raise SmartMemError.plain(f"ONNX shape inference failed: {_first_line(error)}", str(path)) from None
 
 
 def _simplify(model, path: Path):
@@ -180,7 +183,7 @@ def _simplify(model, path: Path):
     try:
         simplified, _ = onnxsim.simplify(model, check_n=0)
     except Exception as error:  # onnxsim raises plain RuntimeErrors from C++
-        raise SmartMemError.plain(f"onnxsim could not simplify '{path}': {_first_line(error)}") from None
+        raise SmartMemError.plain(f"onnxsim could not simplify the model: {_first_line(error)}", str(path)) from None
     return _infer_shapes(simplified, path)
 
 
@@ -205,13 +208,14 @@ def _check_static_shapes(model, path: Path) -> None:
             if type_proto is None or not _static_dims(type_proto):
                 info = OnnxNodeInfo(node.name, node.op_type, node.domain)
                 raise SmartMemError.plain(
-                    f"{info.describe()} in '{path}': output '{output}' has a dynamic or unknown "
+                    f"{info.describe()}: output '{output}' has a dynamic or unknown "
                     "shape after shape inference and constant folding; SmartMem compiles static "
-                    "shapes only (fix symbolic input sizes with --dim NAME=N)"
+                    "shapes only (fix symbolic input sizes with --dim NAME=N)",
+                    str(path),
                 )
 
 
-def import_onnx(model, context: ir.Context) -> ImportedModel:
+def import_onnx(model, context: ir.Context, path: Path) -> ImportedModel:
     """Import a checked ONNX ModelProto into `context` with IREE's importer."""
     from iree.compiler.extras import onnx_importer
 
@@ -226,9 +230,9 @@ def import_onnx(model, context: ir.Context) -> ImportedModel:
         importer = onnx_importer.NodeImporter.define_function(model_info.main_graph, module)
         importer.import_all()
     except onnx_importer.OnnxImportError as error:
-        raise SmartMemError.plain(f"IREE's ONNX importer failed: {_first_line(error)}") from None
+        raise SmartMemError.plain(f"IREE's ONNX importer failed: {_first_line(error)}", str(path)) from None
     if not module.verify():
-        raise SmartMemError.plain("IREE's ONNX importer produced invalid IR")
+        raise SmartMemError.plain("IREE's ONNX importer produced invalid IR", str(path))
     return ImportedModel(module, model.graph.name, "onnx", owner, nodes, histogram)
 
 
@@ -240,7 +244,7 @@ def import_mlir(path: Path, context: ir.Context) -> ImportedModel:
     try:
         text = path.read_text()
     except UnicodeDecodeError:
-        raise SmartMemError.plain(f"input file '{path}' is not UTF-8 MLIR text") from None
+        raise SmartMemError.plain("not UTF-8 MLIR text", str(path)) from None
     try:
         module = ir.Module.parse(text, context)
     except ir.MLIRError as error:
@@ -255,7 +259,7 @@ def import_mlir(path: Path, context: ir.Context) -> ImportedModel:
         if visibility == "public":
             public.append(ir.StringAttr(attrs["sym_name"]).value)
     if not public:
-        raise SmartMemError.plain(f"'{path}' has no public func.func to compile")
+        raise SmartMemError.plain("no public func.func to compile", str(path))
     entry = DEFAULT_ENTRY if DEFAULT_ENTRY in public else public[0]
     return ImportedModel(operation, entry, "mlir", module)
 
@@ -269,4 +273,4 @@ def import_model(
             raise SmartMemError.plain("--dim applies to ONNX models only")
         return import_mlir(path, context)
     model = load_onnx(path, dims or {}, simplify)
-    return import_onnx(model, context)
+    return import_onnx(model, context, path)
