@@ -8,7 +8,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
 from smartmem.passes.base import ModulePass
-from smartmem.passes.layout_chain import AtomChain, chain_of
+from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step
 
 _CONSTANT_SOURCES = frozenset({
     "arith.constant", "util.global.load", "util.global.load.indirect", "flow.tensor.constant",
@@ -140,7 +140,7 @@ class FoldLayoutChainsPass(ModulePass):
                 continue
             source, chain_ops, atoms = found
             names = tuple(c.name for c in chain_ops)
-            reason = self._refusal(op, index, source, atoms)
+            reason = self._refusal(op, index, source, atoms, chain_ops)
             if reason:
                 self.no_match(op, reason)
                 self.records.append(FoldRecord(op.name, names, False, reason))
@@ -155,12 +155,14 @@ class FoldLayoutChainsPass(ModulePass):
             return new_op
         return None
 
-    def _refusal(self, op: ir.Operation, index: int, source: ir.Value, atoms: AtomChain) -> str:
+    def _refusal(
+        self, op: ir.Operation, index: int, source: ir.Value, atoms: AtomChain, chain_ops: list[ir.Operation]
+    ) -> str:
         owner = source.owner
         owner_name = owner.name if isinstance(owner, (ir.OpView, ir.Operation)) else ""
         if owner_name in _CONSTANT_SOURCES:
             return f"chain source is a constant ({owner_name}): const-eval folds it"
-        if atoms.is_identity():
+        if atoms.is_identity() and not any(_is_permute(c) for c in chain_ops):
             if not (self.options.reshapes and _is_elementwise(op) and _is_contraction_result(source)):
                 return "chain only reshapes: free in IREE"
             if not any(len(dim) > 1 for dim in atoms.result_dims):
@@ -173,6 +175,11 @@ class FoldLayoutChainsPass(ModulePass):
 
 
 # -- rewriting ----------------------------------------------------------------
+
+
+def _is_permute(op: ir.Operation) -> bool:
+    step = chain_step(op)
+    return step is not None and step.kind == "permute"
 
 
 def _is_elementwise(op: ir.Operation) -> bool:

@@ -1,0 +1,229 @@
+// RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-fold-layout-chains)' %s | FileCheck %s
+// RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-fold-layout-chains{contractions=false})' %s | FileCheck %s --check-prefix=NOCONTRACT
+
+// The transpose is read through the matmul's A map; the matmul stays a contraction.
+// CHECK-DAG: #[[TA:.+]] = affine_map<(d0, d1, d2) -> (d2, d0)>
+// CHECK-LABEL: func.func @transpose_into_matmul
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[TA]], {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%arg0, %arg1
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// NOCONTRACT-LABEL: func.func @transpose_into_matmul
+// NOCONTRACT: linalg.transpose
+// NOCONTRACT: linalg.matmul
+func.func @transpose_into_matmul(%x: tensor<8x4xf32>, %w: tensor<8x16xf32>) -> tensor<4x16xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %t = linalg.transpose ins(%x : tensor<8x4xf32>) outs(%e : tensor<4x8xf32>) permutation = [1, 0]
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<4x16xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %m = linalg.matmul ins(%t, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%acc : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %m : tensor<4x16xf32>
+}
+
+// -----
+
+// Swin window partition (4x4 image, 2x2 windows) in front of a projection:
+// the M loop is split into (window row, window col, row, col), no copy.
+// CHECK-DAG: #[[XP:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d1, d3, d5)>
+// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
+// CHECK-LABEL: func.func @window_partition_into_matmul
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[XF:.+]] = tensor.expand_shape {{.*}} into tensor<2x2x2x2x4xf32>
+// CHECK: %[[G:.+]] = linalg.generic {indexing_maps = [#[[XP]], {{.*}}, #[[OUT]]]
+// CHECK-SAME: ins(%[[XF]], %arg1
+// CHECK: tensor.collapse_shape %[[G]] {{.*}} into tensor<16x8xf32>
+func.func @window_partition_into_matmul(%x: tensor<1x16x4xf32>, %w: tensor<4x8xf32>) -> tensor<16x8xf32> {
+  %e = tensor.expand_shape %x [[0], [1, 2, 3, 4], [5]] output_shape [1, 2, 2, 2, 2, 4] : tensor<1x16x4xf32> into tensor<1x2x2x2x2x4xf32>
+  %i = tensor.empty() : tensor<1x2x2x2x2x4xf32>
+  %t = linalg.transpose ins(%e : tensor<1x2x2x2x2x4xf32>) outs(%i : tensor<1x2x2x2x2x4xf32>) permutation = [0, 1, 3, 2, 4, 5]
+  %c = tensor.collapse_shape %t [[0, 1, 2, 3, 4], [5]] : tensor<1x2x2x2x2x4xf32> into tensor<16x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %m = linalg.matmul ins(%c, %w : tensor<16x4xf32>, tensor<4x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  return %m : tensor<16x8xf32>
+}
+
+// -----
+
+// Attention head split: [tokens, heads*dim] -> [heads, tokens, dim] read by batch_matmul.
+// CHECK-DAG: #[[Q:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, d3)>
+// CHECK-LABEL: func.func @head_split_into_batch_matmul
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[QF:.+]] = tensor.expand_shape %arg0 {{.*}} into tensor<8x3x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[Q]],
+// CHECK-SAME: ins(%[[QF]], %arg1
+func.func @head_split_into_batch_matmul(%q: tensor<8x12xf32>, %k: tensor<3x4x8xf32>) -> tensor<3x8x8xf32> {
+  %e = tensor.expand_shape %q [[0], [1, 2]] output_shape [8, 3, 4] : tensor<8x12xf32> into tensor<8x3x4xf32>
+  %i = tensor.empty() : tensor<3x8x4xf32>
+  %t = linalg.transpose ins(%e : tensor<8x3x4xf32>) outs(%i : tensor<3x8x4xf32>) permutation = [1, 0, 2]
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<3x8x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<3x8x8xf32>) -> tensor<3x8x8xf32>
+  %m = linalg.batch_matmul ins(%t, %k : tensor<3x8x4xf32>, tensor<3x4x8xf32>) outs(%acc : tensor<3x8x8xf32>) -> tensor<3x8x8xf32>
+  return %m : tensor<3x8x8xf32>
+}
+
+// -----
+
+// Head merge in front of the output projection: the reduction loop is split.
+// CHECK-DAG: #[[V:.+]] = affine_map<(d0, d1, d2, d3) -> (d2, d0, d3)>
+// CHECK-LABEL: func.func @head_merge_into_matmul
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[V]], {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+func.func @head_merge_into_matmul(%v: tensor<3x8x4xf32>, %w: tensor<12x16xf32>) -> tensor<8x16xf32> {
+  %i = tensor.empty() : tensor<8x3x4xf32>
+  %t = linalg.transpose ins(%v : tensor<3x8x4xf32>) outs(%i : tensor<8x3x4xf32>) permutation = [1, 0, 2]
+  %c = tensor.collapse_shape %t [[0], [1, 2]] : tensor<8x3x4xf32> into tensor<8x12xf32>
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<8x16xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %m = linalg.matmul ins(%c, %w : tensor<8x12xf32>, tensor<12x16xf32>) outs(%acc : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %m : tensor<8x16xf32>
+}
+
+// -----
+
+// Window reverse in front of a residual add: the add reads through the chain;
+// its other operand and its result get free reshapes.
+// CHECK-DAG: #[[R:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d3, d2, d4, d5)>
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
+// CHECK-LABEL: func.func @window_reverse_into_add
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[R]], #[[ID]], #[[ID]]]
+// CHECK: arith.addf
+// CHECK: tensor.collapse_shape {{.*}} into tensor<1x16x4xf32>
+func.func @window_reverse_into_add(%y: tensor<4x4x4xf32>, %res: tensor<1x16x4xf32>) -> tensor<1x16x4xf32> {
+  %e = tensor.expand_shape %y [[0, 1], [2, 3], [4]] output_shape [2, 2, 2, 2, 4] : tensor<4x4x4xf32> into tensor<2x2x2x2x4xf32>
+  %i = tensor.empty() : tensor<2x2x2x2x4xf32>
+  %t = linalg.transpose ins(%e : tensor<2x2x2x2x4xf32>) outs(%i : tensor<2x2x2x2x4xf32>) permutation = [0, 2, 1, 3, 4]
+  %c = tensor.collapse_shape %t [[0, 1, 2, 3], [4]] : tensor<2x2x2x2x4xf32> into tensor<16x4xf32>
+  %c3 = tensor.expand_shape %c [[0, 1], [2]] output_shape [1, 16, 4] : tensor<16x4xf32> into tensor<1x16x4xf32>
+  %o = tensor.empty() : tensor<1x16x4xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%c3, %res : tensor<1x16x4xf32>, tensor<1x16x4xf32>) outs(%o : tensor<1x16x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x16x4xf32>
+  return %r : tensor<1x16x4xf32>
+}
+
+// -----
+
+// Transposes that cancel compose to an identity read (Fixed -> Fixed).
+// CHECK-DAG: #[[ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @inverse_transposes_cancel
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[ID2]], #[[ID2]], #[[ID2]]]
+// CHECK-SAME: ins(%arg0, %arg1
+func.func @inverse_transposes_cancel(%x: tensor<4x6xf32>, %y: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %e1 = tensor.empty() : tensor<6x4xf32>
+  %t1 = linalg.transpose ins(%x : tensor<4x6xf32>) outs(%e1 : tensor<6x4xf32>) permutation = [1, 0]
+  %e2 = tensor.empty() : tensor<4x6xf32>
+  %t2 = linalg.transpose ins(%t1 : tensor<6x4xf32>) outs(%e2 : tensor<4x6xf32>) permutation = [1, 0]
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%t2, %y : tensor<4x6xf32>, tensor<4x6xf32>) outs(%e2 : tensor<4x6xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.mulf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<4x6xf32>
+  return %r : tensor<4x6xf32>
+}
+
+// -----
+
+// A transpose in front of a row reduction (softmax/layernorm pieces).
+// CHECK-DAG: #[[RT:.+]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-LABEL: func.func @transpose_into_reduction
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[RT]], {{.*}}iterator_types = ["parallel", "reduction"]
+func.func @transpose_into_reduction(%x: tensor<6x4xf32>) -> tensor<4xf32> {
+  %e = tensor.empty() : tensor<4x6xf32>
+  %t = linalg.transpose ins(%x : tensor<6x4xf32>) outs(%e : tensor<4x6xf32>) permutation = [1, 0]
+  %zero = arith.constant 0.0 : f32
+  %o = tensor.empty() : tensor<4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<4xf32>) -> tensor<4xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%t : tensor<4x6xf32>) outs(%acc : tensor<4xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %s = arith.addf %a, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// Weights are transposed at load time by IREE's const-eval: left alone.
+// CHECK-LABEL: func.func @no_fold_constant_source
+// CHECK: linalg.transpose
+// CHECK: linalg.matmul
+func.func @no_fold_constant_source(%x: tensor<4x8xf32>) -> tensor<4x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], [8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0]]> : tensor<2x8xf32>
+  %e = tensor.empty() : tensor<8x2xf32>
+  %t = linalg.transpose ins(%w : tensor<2x8xf32>) outs(%e : tensor<8x2xf32>) permutation = [1, 0]
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<4x2xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %m = linalg.matmul ins(%x, %t : tensor<4x8xf32>, tensor<8x2xf32>) outs(%acc : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %m : tensor<4x2xf32>
+}
+
+// -----
+
+// Reshapes alone are free in IREE: an elementwise op not fed by a contraction keeps them.
+// CHECK-LABEL: func.func @no_fold_reshape_only
+// CHECK: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel"]
+func.func @no_fold_reshape_only(%x: tensor<2x8xf32>, %y: tensor<16xf32>) -> tensor<16xf32> {
+  %c = tensor.collapse_shape %x [[0, 1]] : tensor<2x8xf32> into tensor<16xf32>
+  %o = tensor.empty() : tensor<16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%c, %y : tensor<16xf32>, tensor<16xf32>) outs(%o : tensor<16xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %r : tensor<16xf32>
+}
+
+// -----
+
+// The body reads linalg.index: renumbering its loops would change its meaning.
+// CHECK-LABEL: func.func @no_fold_body_uses_index
+// CHECK: linalg.transpose
+// CHECK: linalg.index
+func.func @no_fold_body_uses_index(%x: tensor<4x6xf32>) -> tensor<6x4xf32> {
+  %e = tensor.empty() : tensor<6x4xf32>
+  %t = linalg.transpose ins(%x : tensor<4x6xf32>) outs(%e : tensor<6x4xf32>) permutation = [1, 0]
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%t : tensor<6x4xf32>) outs(%e : tensor<6x4xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %i = linalg.index 0 : index
+    %ii = arith.index_cast %i : index to i32
+    %f = arith.sitofp %ii : i32 to f32
+    %s = arith.addf %a, %f : f32
+    linalg.yield %s : f32
+  } -> tensor<6x4xf32>
+  return %r : tensor<6x4xf32>
+}
+
+// -----
+
+// 6 = 2x3 regrouped as 3x2 has no common refinement: only the part of the
+// chain after the mixed-radix reshape is folded; the collapse stays.
+// CHECK-LABEL: func.func @no_fold_mixed_radix_prefix
+// CHECK: %[[C:.+]] = tensor.collapse_shape %arg0
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[E:.+]] = tensor.expand_shape %[[C]] {{.*}} into tensor<3x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[E]], %arg1
+func.func @no_fold_mixed_radix_prefix(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %c = tensor.collapse_shape %x [[0, 1]] : tensor<2x3xf32> into tensor<6xf32>
+  %e = tensor.expand_shape %c [[0, 1]] output_shape [3, 2] : tensor<6xf32> into tensor<3x2xf32>
+  %i = tensor.empty() : tensor<2x3xf32>
+  %t = linalg.transpose ins(%e : tensor<3x2xf32>) outs(%i : tensor<2x3xf32>) permutation = [1, 0]
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%t, %y : tensor<2x3xf32>, tensor<2x3xf32>) outs(%i : tensor<2x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.subf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<2x3xf32>
+  return %r : tensor<2x3xf32>
+}
