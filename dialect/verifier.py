@@ -110,7 +110,11 @@ def _check_attached(
     what: str,
     problems: _Problems,
 ) -> None:
-    if not is_smartmem_attribute(attr):
+    try:
+        mnemonic = split_attribute(attr).mnemonic if is_smartmem_attribute(attr) else None
+    except DialectError:
+        return  # malformed: already reported by _check_attribute_tree
+    if mnemonic != _mnemonic(kind):
         problems.add(op, f"attribute '{name}' must be a #smartmem.{_mnemonic(kind)}, got {attr}")
         return
     try:
