@@ -366,6 +366,8 @@ class Compiler:
                     with _timed(self.times, f"iree:{current}->{phase}", self.progress):
                         module = self.run_span(module, current, phase, diagnostics)
                     current = phase
+                    if phase != "end":
+                        self.dump(module, phase)
                     if phase == "input":
                         check_static_entry(module, imported.entry, str(model))
                     for entry in stops.get(phase, []):
@@ -376,8 +378,6 @@ class Compiler:
                         census = census_of_module(module)
                         with _timed(self.times, "export-parameters", self.progress):
                             self.export_parameters(module, temp_irpa, diagnostics)
-                    if phase != "end":
-                        self.dump(module, phase)
                 with _timed(self.times, "write-vmfb", self.progress):
                     self.write_vmfb(module, temp_vmfb, diagnostics)
         finally:
