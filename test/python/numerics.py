@@ -30,7 +30,7 @@ from smartmem.passes.pipeline import build_pass_manager, parse_pipeline
 
 RUN_MODULE = pathlib.Path(sys.executable).with_name("iree-run-module")
 TARGET_FLAGS = {
-    "llvm-cpu": (["--iree-hal-target-device=local", "--iree-hal-local-target-device-backends=llvm-cpu"], "local-task"),
+    "llvm-cpu": (["--iree-hal-target-device=local", "--iree-hal-local-target-device-backends=llvm-cpu", "--iree-llvmcpu-target-cpu=host"], "local-task"),
     "vulkan": (["--iree-hal-target-device=vulkan", "--iree-vulkan-target=llvmpipe"], "vulkan"),
 }
 
