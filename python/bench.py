@@ -269,3 +269,38 @@ def run_sweep(models: Sequence[str], opts: BenchOptions, log: Callable[[str], No
     finally:
         progress.close()
     return store
+
+
+def finish_device_record(record: Record, out: Path) -> Record:
+    """Complete a record measured on the device machine (tools/device/run_bench.py).
+
+    The device returns raw `iree-profile` text; here it is parsed with the
+    layout-move names of the local compile census, and the compile facts of
+    the shipped module (census, compile time) are attached.
+    """
+    record = dict(record)
+    target = Target.parse(record["target"])
+    directory = artifact_dir(out, record["model"], target)
+    meta_path = directory / f"{record['variant']}.bench.json"
+    moves_only: frozenset[str] = frozenset()
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        report = meta["report"]
+        moves_only = frozenset(dispatch_key(n) for n in meta.get("moves_only_entry_points", ()))
+        record["compile"] = {
+            "seconds": meta["seconds"], "vmfb_bytes": report.get("outputs", {}).get("vmfb_bytes"),
+            "function": report.get("entry_function"), "census": report.get("dispatches", {}),
+            "phase_seconds": report.get("compile_seconds", {}),
+            "smartmem_pipelines": report.get("smartmem_pipelines", []),
+            "iree_flags": report.get("iree_flags", []),
+        }
+    raw = record.pop("profile_raw", None)
+    if raw:
+        from .bench_run import profile_from_texts
+
+        try:
+            record["profile"] = profile_from_texts(raw["warm"], raw["total"], int(raw["runs"]),
+                                                   moves_only).to_json()
+        except BenchError as exc:
+            record["profile_error"] = str(exc)
+    return record

@@ -7,7 +7,9 @@ output of `iree-profile dispatch --format=jsonl` and `iree-benchmark-module
 Dispatch kinds and the layout-move kinds are those of `smartmem.census`, so a
 profile's time breakdown and the compile-time census use the same names.  A
 profiled dispatch also counts as a layout move when the census found that its
-body only moves data (`moves_only`).
+body only moves data (`moves_only`).  The census (and with it IREE's compiler
+bindings) is imported only when kinds are needed, so the runtime-only device
+machine can use the rest.
 """
 
 from __future__ import annotations
@@ -18,10 +20,18 @@ import statistics
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from .census import LAYOUT_MOVE_KINDS, dispatch_kind
+
+
+def dispatch_kind(name: str) -> str:
+    """The census's kind of a dispatch function name (e.g. 'transpose')."""
+    from .census import dispatch_kind as kind  # imports IREE's compiler bindings
+
+    return kind(name)
 
 
 def is_layout_move(kind: str) -> bool:
+    from .census import LAYOUT_MOVE_KINDS
+
     return kind in LAYOUT_MOVE_KINDS
 
 

@@ -103,6 +103,19 @@ def _geomean(values: Iterable[float]) -> float | None:
     return math.exp(sum(math.log(v) for v in vals) / len(vals)) if vals else None
 
 
+def _numerics(record: Record | None) -> tuple[float | None, bool]:
+    """rel L2 vs onnxruntime, else vs the packed reference (device runs); flag if the latter."""
+    ort = _get(record, "numerics", "vs_onnxruntime", "rel_l2")
+    if ort is not None:
+        return ort, False
+    return _get(record, "numerics", "vs_reference", "rel_l2"), True
+
+
+def _num_cell(record: Record | None) -> str:
+    value, is_ref = _numerics(record)
+    return _fmt(value, ".1e") + ("†" if is_ref and value is not None else "")
+
+
 def _spread(record: Record | None) -> str:
     s = _get(record, "latency", "spread")
     return "" if s is None or not _ok(record) else f" ±{50 * s:.0f}%"
@@ -153,14 +166,17 @@ def render_markdown(store: ResultStore, title: str = "SmartMem vs stock IREE", p
                    f"| {_fmt(_latency(p.stock), '.2f')}{_spread(p.stock)} "
                    f"| {_fmt(_latency(p.smartmem), '.2f')}{_spread(p.smartmem)} "
                    f"| {_fmt(p.speedup, '.2f', '×')} "
-                   f"| {_fmt(_get(p.stock, 'numerics', 'vs_onnxruntime', 'rel_l2'), '.1e')} / "
-                   f"{_fmt(_get(p.smartmem, 'numerics', 'vs_onnxruntime', 'rel_l2'), '.1e')} "
+                   f"| {_num_cell(p.stock)} / {_num_cell(p.smartmem)} "
                    f"| {_fmt(sm_vs_stock, '.1e')} |")
             if target == "cpu":
                 ort = _get(peers.get(p.model), "latency", "median_ms")
                 stock = _latency(p.stock)
                 row += f" {_fmt(ort, '.1f')} | {_fmt(stock / ort if stock and ort else None, '.2f', '×')} |"
             lines.append(row)
+        if any(_numerics(r)[1] and _numerics(r)[0] is not None for p in plist for r in (p.stock, p.smartmem)):
+            kinds = sorted({r.get("weights", "") for p in plist for r in (p.stock, p.smartmem) if r and r.get("weights")})
+            lines += ["", "† rel L2 vs stock IREE on lavapipe with the same weights: the real weights do not "
+                      "travel to the device; " + "; ".join(kinds) + "."]
         g = _geomean(p.speedup for p in plist if p.speedup)
         if g:
             lines += ["", f"Geometric-mean speedup over {sum(1 for p in plist if p.speedup)} models: {g:.3f}×."]

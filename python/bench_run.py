@@ -22,6 +22,7 @@ import numpy as np
 
 from .bench_parse import (
     DispatchProfile,
+    DispatchTiming,
     LatencyStats,
     Numerics,
     ParseError,
@@ -183,34 +184,46 @@ def interleaved_latency(modules: dict[str, Module], target: Target, inputs: Sequ
     return {name: LatencyStats(tuple(v)) for name, v in reps.items()}
 
 
+def profile_texts(module: Module, target: Target, inputs: Sequence[Path], runs: int,
+                  timeout_s: float = 900) -> tuple[str, str]:
+    """`iree-profile dispatch --format=jsonl` of two profiled sessions: 1 call and 1 + `runs` calls.
+
+    One profiled session holds warm-up and measured calls alike, so the
+    1-call session is later subtracted from the other (`subtract_profiles`).
+    """
+    texts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (1, 1 + runs):
+            path = Path(tmp) / f"run{n}.ireeprof"
+            cmd = [_tool("iree-benchmark-module"), *module.flags(target)]
+            cmd += [f"--input=@{p}" for p in inputs]
+            cmd += ["--benchmark_repetitions=1", f"--benchmark_min_time={n}x",
+                    f"--device_profiling_mode={target.profiling_mode}",
+                    f"--device_profiling_output={path}"]
+            _run(cmd, timeout_s)
+            texts.append(_run([_tool("iree-profile"), "dispatch", "--format=jsonl", str(path)], 300).stdout)
+    return texts[0], texts[1]
+
+
+def profile_from_texts(warm_text: str, total_text: str, runs: int,
+                       moves_only: frozenset[str] = frozenset()) -> DispatchProfile:
+    try:
+        warm = parse_profile_jsonl(warm_text, 1, moves_only)
+        total = parse_profile_jsonl(total_text, 1, moves_only)
+    except ParseError as exc:
+        raise BenchError(str(exc)) from exc
+    return subtract_profiles(total, warm, runs)
+
+
 def dispatch_profile(module: Module, target: Target, inputs: Sequence[Path], runs: int,
                      moves_only: frozenset[str] = frozenset(), timeout_s: float = 900) -> DispatchProfile:
-    """Per-dispatch times over `runs` calls (after one warm-up call, excluded)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        prof = Path(tmp) / "run.ireeprof"
-        warm = [_tool("iree-benchmark-module"), *module.flags(target)]
-        warm += [f"--input=@{p}" for p in inputs]
-        # One profiled session holds warm-up and measured calls alike, so two
-        # sessions are taken and the 1-call one is subtracted.
-        profiles = []
-        for n in (1, 1 + runs):
-            path = prof.with_suffix(f".{n}.ireeprof")
-            cmd = warm + ["--benchmark_repetitions=1", f"--benchmark_min_time={n}x",
-                          f"--device_profiling_mode={target.profiling_mode}",
-                          f"--device_profiling_output={path}"]
-            _run(cmd, timeout_s)
-            text = _run([_tool("iree-profile"), "dispatch", "--format=jsonl", str(path)], 300).stdout
-            try:
-                profiles.append(parse_profile_jsonl(text, 1, moves_only))
-            except ParseError as exc:
-                raise BenchError(str(exc)) from exc
-        return subtract_profiles(profiles[1], profiles[0], runs)
+    """Per-dispatch times per call over `runs` calls (the first, warm-up call excluded)."""
+    warm_text, total_text = profile_texts(module, target, inputs, runs, timeout_s)
+    return profile_from_texts(warm_text, total_text, runs, moves_only)
 
 
 def subtract_profiles(total: DispatchProfile, warm: DispatchProfile, runs: int) -> DispatchProfile:
     """(total - warm) / runs, dispatch by dispatch."""
-    from .bench_parse import DispatchTiming
-
     warm_by = {d.name: d for d in warm.dispatches}
     out = []
     for d in total.dispatches:

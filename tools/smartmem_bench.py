@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from smartmem.bench import BenchOptions, run_sweep
+from smartmem.bench import BenchOptions, finish_device_record, run_sweep
 from smartmem.bench_records import ResultStore
 from smartmem.bench_report import write_report
 from smartmem.bench_run import Target
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = ResultStore.load(args.out / "results.json")
         for path in args.merge:
             other = ResultStore.load(path)
-            n = store.merge(other)
+            n = store.merge(finish_device_record(r, args.out) for r in other)
             store.save()
             print(f"merged {n} records from {path}", file=sys.stderr)
         if models:
