@@ -1,0 +1,108 @@
+"""What elimination removed and what remains, with a reason per remaining move.
+
+`elimination_report(before, after)` compares two linalg-on-tensors modules
+(before and after the SmartMem elimination pipeline) and returns an
+`EliminationReport` the compile driver can put in its JSON report
+(`as_dict()`). Layout moves counted: transposes (`linalg.transpose` and
+transpose-like generics) and concats (`tensor.concat`, which IREE lowers to
+copies). Reshapes are not counted: IREE treats them as metadata.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from iree.compiler import ir
+
+from smartmem.passes.concat_slices_to_transpose import strided_view
+from smartmem.passes.layout_chain import chain_step
+
+_CONSTANT_SOURCES = ("arith.constant", "util.global.load", "flow.tensor.constant")
+
+
+@dataclass(frozen=True)
+class RemainingMove:
+    op: str
+    location: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class EliminationReport:
+    before: dict[str, int]
+    after: dict[str, int]
+    remaining: tuple[RemainingMove, ...]
+
+    def eliminated(self) -> dict[str, int]:
+        return {kind: self.before.get(kind, 0) - self.after.get(kind, 0) for kind in self.before}
+
+    def as_dict(self) -> dict[str, object]:
+        reasons = Counter(m.reason for m in self.remaining)
+        return {
+            "before": self.before,
+            "after": self.after,
+            "eliminated": self.eliminated(),
+            "remaining_by_reason": dict(reasons),
+            "remaining": [m.__dict__ for m in self.remaining],
+        }
+
+
+def _moves(module: ir.Operation) -> list[ir.Operation]:
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "tensor.concat":
+            found.append(op)
+        elif op.name in ("linalg.transpose", "linalg.generic"):
+            step = chain_step(op)
+            if step is not None and step.kind == "permute":
+                found.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.walk(visit)
+    return found
+
+
+def _kind(op: ir.Operation) -> str:
+    return "concat" if op.name == "tensor.concat" else "transpose"
+
+
+def _reason(op: ir.Operation) -> str:
+    if op.name == "tensor.concat":
+        views = [strided_view(v) for v in op.operands]
+        if all(v is not None and all(s == 1 for s in v.strides) for v in views):
+            if len({str(v.source.get_name()) for v in views if v is not None}) == 1:
+                return "cyclic shift (roll): needs modular indexing, which IREE cannot tile"
+        return "concat of computed pieces: no single source to index"
+    owner = op.operands[0].owner
+    if isinstance(owner, (ir.OpView, ir.Operation)) and owner.name in _CONSTANT_SOURCES:
+        return "constant source: folded at load time by IREE's const-eval"
+    users = {use.owner.name for result in op.results for use in result.uses}
+    value_users = set()
+    frontier = [op.results[0]]
+    while frontier:
+        value = frontier.pop()
+        for use in value.uses:
+            user = use.owner
+            if user.name in ("tensor.expand_shape", "tensor.collapse_shape"):
+                frontier.append(user.results[0])
+            else:
+                value_users.add(user.name)
+    non_linalg = sorted(u for u in value_users if not u.startswith("linalg."))
+    if non_linalg:
+        return f"read by {', '.join(non_linalg)}: not a linalg op that can read through an index map"
+    return f"consumers refused (see smartmem-fold-layout-chains debug log): {', '.join(sorted(users))}"
+
+
+def elimination_report(before: ir.Operation, after: ir.Operation) -> EliminationReport:
+    before_counts = Counter(_kind(op) for op in _moves(before))
+    remaining_ops = _moves(after)
+    after_counts = Counter(_kind(op) for op in remaining_ops)
+    remaining = tuple(RemainingMove(op.name, str(op.location), _reason(op)) for op in remaining_ops)
+    kinds = ("transpose", "concat")
+    return EliminationReport(
+        before={k: before_counts.get(k, 0) for k in kinds},
+        after={k: after_counts.get(k, 0) for k in kinds},
+        remaining=remaining,
+    )
