@@ -17,7 +17,10 @@ them. Run after `global-optimization` instead, the chains have been partly
 sunk into elementwise ops (the `elementwise_transpose` dispatches of stock
 IREE) and the head-split transposes are fused with bias adds, so fewer
 chains are visible as chains. Measured on Swin-T (vulkan/valhall, flow
-census): after `input` 274 -> 202 dispatches.
+census, same SmartMem pipeline): stock 274 dispatches / 97 layout moves;
+after `input` 202 / 25; after `global-optimization` 224 / 47.
+`smartmem-classify` is not in the pipeline: elimination does not read its
+tags.
 
 The entries run in order; each names the phase after which it runs.
 """
