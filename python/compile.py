@@ -355,6 +355,7 @@ class Compiler:
                 imported = import_model(model, self.context, self.options.dims, self.options.simplify)
             module = imported.module
             diagnostics.nodes = imported.nodes
+            check_static_entry(module, imported.entry, str(model))
             self.dump(module, "import")
             stops = smartmem_stops(self.options)
             census: DispatchCensus | None = None
@@ -368,8 +369,6 @@ class Compiler:
                     current = phase
                     if phase != "end":
                         self.dump(module, phase)
-                    if phase == "input":
-                        check_static_entry(module, imported.entry, str(model))
                     for entry in stops.get(phase, []):
                         with _timed(self.times, f"smartmem:after-{phase}", self.progress):
                             self.run_smartmem(module, entry, diagnostics)
@@ -409,7 +408,11 @@ class Compiler:
 
 
 def check_static_entry(module: ir.Operation, entry: str, source_name: str) -> None:
-    """The entry function's arguments and results must have static shapes."""
+    """The entry function's builtin tensor arguments and results must be static.
+
+    Checked on the imported module (`func.func`); torch value tensors of
+    imported ONNX were checked on the ONNX graph already.
+    """
     for op in module.regions[0].blocks[0].operations:
         if op.operation.name != "func.func":
             continue
@@ -418,7 +421,7 @@ def check_static_entry(module: ir.Operation, entry: str, source_name: str) -> No
         function_type = ir.FunctionType(ir.TypeAttr(op.operation.attributes["function_type"]).value)
         for role, types in (("argument", function_type.inputs), ("result", function_type.results)):
             for index, value_type in enumerate(types):
-                if ir.RankedTensorType.isinstance(value_type) and not ir.RankedTensorType(value_type).has_static_shape:
+                if isinstance(value_type, ir.RankedTensorType) and not value_type.has_static_shape:
                     raise SmartMemError([
                         Diagnostic.from_location(
                             op.operation.location, "error",
