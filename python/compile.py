@@ -347,6 +347,12 @@ class Compiler:
             passmanager.PassManager.parse(pipeline, self.context).run(module)
         except ir.MLIRError:
             raise SmartMemError(diagnostics.errors() or [Diagnostic("error", "parameter export failed")]) from None
+        if irpa.stat().st_size == 0:
+            # Nothing was large enough to export: still ship a valid (empty)
+            # archive, so the documented run command works for every module.
+            import iree.runtime
+
+            iree.runtime.ParameterIndex().create_archive_file(str(irpa))
 
     def compile(self, model: Path, output: Path) -> CompileResult:
         diagnostics = _Diagnostics(self.context, str(model))
