@@ -108,10 +108,10 @@ class TextureLayout:
             raise TextureError(
                 f"texture dims {sorted(self.height + self.width)} do not cover the tensor's dims 0..{len(shape) - 1} exactly once"
             )
-        if any(size < 0 for size in shape):
-            return  # dynamic sizes: extents are known only at run time
         height, width = self.image_extents(shape)
-        for name, extent in (("height", height), ("width", width)):
+        for name, dims, extent in (("height", self.height, height), ("width", self.width, width)):
+            if any(shape[d] < 0 for d in dims):
+                continue  # a dynamic size: the extent is known only at run time
             if extent > max_image_dim:
                 raise TextureError(f"image {name} {extent} exceeds the maximum image dimension {max_image_dim}")
 

@@ -1,6 +1,6 @@
 // RUN: smartmem-opt %s --split-input-file --smartmem-classify | FileCheck %s
 // RUN: smartmem-opt %s --smartmem-classify='report=true' -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
-// The census of a real model: a tiny Swin (test/Inputs/make_classify_swin.py)
+// The census of a real model: a tiny Swin (test/Inputs/make_classify_inputs.py)
 // lowered by `iree-compile --compile-to=input`. Every linalg/tensor op but
 // tensor.empty is tagged.
 // RUN: smartmem-opt %S/../Inputs/swin-tiny-input.mlir --smartmem-classify='report=true' -o %t.swin.mlir 2>&1 | FileCheck %s --check-prefix=SWIN

@@ -182,6 +182,10 @@ def test_texture_extents_and_limits() -> None:
         texture.verify((1, 8, 5, 6), max_image_dim=11)
     with pytest.raises(TextureError, match="do not cover the tensor's dims 0..2"):
         texture.verify((1, 8, 5))
+    dynamic = ir.ShapedType.get_dynamic_size()
+    texture.verify((dynamic, 8, 5, 6), max_image_dim=12)  # height unknown, width fits
+    with pytest.raises(TextureError, match="image width 12 exceeds"):
+        texture.verify((dynamic, 8, 5, 6), max_image_dim=11)
 
 
 @pytest.mark.parametrize(
