@@ -18,10 +18,16 @@ becomes
 and, when #C is #A, %2 is replaced by %0 and both conversions vanish.
 
 Patterns (applied by MLIR's walk driver, so nothing else in the module is
-folded or erased):
+folded or erased; MLIR's own canonicalize and cse leave these ops alone, as
+unregistered ops may have side effects):
+- EraseDeadConversion: a conversion whose result is unused is erased (a
+  conversion only computes its result).
+- MergeDuplicateConversion: a conversion of the same value between the same
+  layouts as an earlier one in the same block reuses the earlier result.
 - FoldIdentityConversion: source == target -> the operand.
 - ComposeConversionChain: convert(convert(x, A->B), B->C) -> convert(x, A->C),
-  or x when A == C; the first conversion is erased once it has no other use.
+  or x when A == C, or an earlier convert(x, A->C) of the same block; the
+  first conversion is erased once it has no other use.
 
 Layouts are compared structurally (`Layout` equality), not by attribute
 spelling: `array<i64:1,0>` and `array<i64: 1, 0>` are the same layout.
@@ -32,7 +38,9 @@ Refuses:
 - a conversion whose operand comes from any other op, even a layout-agnostic
   one: pushing conversions through ops is layout propagation, another pass;
 - the first conversion of a chain when it has other uses: it stays for them
-  (the second is still composed).
+  (the second is still composed);
+- duplicate conversions in different blocks: the earlier one may not
+  dominate the later one, and hoisting is not canonicalization.
 
 Options: none.
 """
@@ -41,6 +49,7 @@ from __future__ import annotations
 
 from iree.compiler import ir, rewrite
 
+from smartmem.dialect.layout import Layout
 from smartmem.dialect.ops import CONVERT_LAYOUT, ConvertLayout, create_convert_layout
 from smartmem.passes.base import ModulePass
 
@@ -57,7 +66,24 @@ class CanonicalizeLayoutsPass(ModulePass):
         patterns = rewrite.RewritePatternSet(module.context)
         patterns.add(CONVERT_LAYOUT, self.fold_identity_conversion)
         patterns.add(CONVERT_LAYOUT, self.compose_conversion_chain, benefit=2)
+        patterns.add(CONVERT_LAYOUT, self.merge_duplicate_conversion, benefit=3)
+        patterns.add(CONVERT_LAYOUT, self.erase_dead_conversion, benefit=4)
         rewrite.walk_and_apply_patterns(module, patterns.freeze())
+
+    def erase_dead_conversion(self, op: ir.Operation, rewriter: rewrite.PatternRewriter) -> bool | None:
+        if _has_uses(op.results[0]):
+            return _REFUSED  # the common case; not worth a log line
+        rewriter.erase_op(op)
+        return None
+
+    def merge_duplicate_conversion(self, op: ir.Operation, rewriter: rewrite.PatternRewriter) -> bool | None:
+        convert = ConvertLayout.view(op)
+        earlier = _earlier_conversion(convert.input, convert.source, convert.target, op)
+        if earlier is None:
+            self.no_match(op, "no earlier identical conversion of its operand in its block")
+            return _REFUSED
+        rewriter.replace_op(op, [earlier.result])
+        return None
 
     def fold_identity_conversion(self, op: ir.Operation, rewriter: rewrite.PatternRewriter) -> bool | None:
         convert = ConvertLayout.view(op)
@@ -78,8 +104,11 @@ class CanonicalizeLayoutsPass(ModulePass):
             # Unreachable on verified IR; refuse rather than guess.
             self.no_match(op, f"source {second.source} is not the producer's target {first.target}")
             return _REFUSED
+        earlier = _earlier_conversion(first.input, first.source, second.target, op)
         if first.source == second.target:
             rewriter.replace_op(op, [first.input])
+        elif earlier is not None:
+            rewriter.replace_op(op, [earlier.result])
         else:
             with ir.InsertionPoint(op):
                 composed = create_convert_layout(first.input, first.source, second.target, op.location)
@@ -87,6 +116,21 @@ class CanonicalizeLayoutsPass(ModulePass):
         if not _has_uses(first.result):
             rewriter.erase_op(first.op)
         return None
+
+
+def _earlier_conversion(value: ir.Value, source: Layout, target: Layout, op: ir.Operation) -> ConvertLayout | None:
+    """A conversion of `value` from `source` to `target` before `op` in its block."""
+    op = op.operation
+    for use in value.uses:
+        other = use.owner.operation
+        if other == op or other.name != CONVERT_LAYOUT:
+            continue
+        if other.block != op.block or not other.is_before_in_block(op):
+            continue
+        earlier = ConvertLayout.view(other)
+        if (earlier.source, earlier.target) == (source, target):
+            return earlier
+    return None
 
 
 def _has_uses(value: ir.Value) -> bool:
