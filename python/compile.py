@@ -129,6 +129,9 @@ class CompileResult:
     flags: tuple[str, ...]
     onnx_op_histogram: dict[str, int]
     smartmem_pipelines: tuple[PhasePipeline, ...]
+    # Per phase where SmartMem ran (or "input" for stock IREE): layout moves
+    # before/after, eliminated, and each remaining move with its reason.
+    elimination: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 Progress = Callable[[str], None]
@@ -365,6 +368,7 @@ class Compiler:
             self.dump(module, "import")
             stops = smartmem_stops(self.options)
             census: DispatchCensus | None = None
+            elimination: dict[str, dict[str, object]] = {}
             with staged_outputs(output, self.on_temp) as (temp_vmfb, temp_irpa):
                 current = "start"
                 for phase in PHASES[1:]:
@@ -375,10 +379,18 @@ class Compiler:
                     current = phase
                     if phase != "end":
                         self.dump(module, phase)
-                    for entry in stops.get(phase, []):
-                        with _timed(self.times, f"smartmem:after-{phase}", self.progress):
-                            self.run_smartmem(module, entry, diagnostics)
+                    if phase in stops:
+                        before = module.clone()
+                        for entry in stops[phase]:
+                            with _timed(self.times, f"smartmem:after-{phase}", self.progress):
+                                self.run_smartmem(module, entry, diagnostics)
                         self.dump(module, f"{phase}-smartmem")
+                        elimination[phase] = layout_move_report(before, module)
+                        before.erase()
+                    elif phase == "input" and not stops:
+                        # Stock IREE: what a SmartMem pipeline would start from.
+                        stock = layout_move_report(module, module)
+                        elimination[phase] = {"present": stock.get("before", stock)}
                     if phase == CENSUS_PHASE:
                         census = census_of_module(module)
                         with _timed(self.times, "export-parameters", self.progress):
@@ -397,6 +409,7 @@ class Compiler:
             flags=self.flags,
             onnx_op_histogram=imported.onnx_op_histogram,
             smartmem_pipelines=tuple(e for es in stops.values() for e in es),
+            elimination=elimination,
         )
 
     def write_vmfb(self, module: ir.Operation, path: Path, diagnostics: _Diagnostics) -> None:
@@ -411,6 +424,16 @@ class Compiler:
             raise SmartMemError(diagnostics.errors() or [Diagnostic("error", f"writing the module failed: {error}")]) from None
         finally:
             output.close()
+
+
+def layout_move_report(before: ir.Operation, after: ir.Operation) -> dict[str, object]:
+    """`smartmem.passes.elimination_report` as a dict; its failure is recorded, not fatal."""
+    from smartmem.passes.elimination_report import elimination_report
+
+    try:
+        return elimination_report(before, after).as_dict()
+    except Exception as error:  # the report is informative; the module is still right
+        return {"error": f"{type(error).__name__}: {error}"}
 
 
 def check_static_entry(module: ir.Operation, entry: str, source_name: str) -> None:
@@ -466,6 +489,7 @@ def report_dict(result: CompileResult, model: Path, options: CompileOptions) -> 
             "parameter_scope": PARAMETER_SCOPE,
         },
         "dispatches": census.as_dict(),
+        "layout_moves": result.elimination,
         "smartmem_pipelines": [
             {"after_phase": e.after_phase, "pipeline": e.pipeline} for e in result.smartmem_pipelines
         ],

@@ -92,6 +92,14 @@ def test_report_and_outputs(compiled):
         assert report["onnx_op_histogram"]["Transpose"] > 0
     assert stock["smartmem_pipelines"] == []
     assert smart["smartmem_pipelines"], "SmartMem variant ran no SmartMem pipeline"
+    # The elimination report: stock lists the moves present, SmartMem what it removed and why others remain.
+    present = stock["layout_moves"]["input"]["present"]
+    assert present["transpose"] > 0
+    moves = smart["layout_moves"][smart["smartmem_pipelines"][0]["after_phase"]]
+    assert moves["before"] == present
+    assert all(moves["eliminated"][k] == moves["before"][k] - moves["after"][k] for k in moves["before"])
+    assert len(moves["remaining"]) == sum(moves["after"].values())
+    assert all(m["reason"] for m in moves["remaining"])
     assert any(k.startswith("smartmem:") for k in smart["compile_seconds"])
 
 
