@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +31,7 @@ from smartmem.diagnostics import SmartMemError
 REPO = Path(__file__).resolve().parent.parent
 ZOO = REPO / ".cache" / "zoo"
 RUNNABLE = {"cpu": "local-task", "vulkan:llvmpipe": "vulkan"}
+BIN = Path(sys.executable).parent
 TOLERANCE = 1e-4
 
 
@@ -43,7 +45,7 @@ def reference(model: Path, x: np.ndarray) -> np.ndarray:
 def one(model: Path, target: str, smartmem: bool, expected: np.ndarray | None, x: np.ndarray) -> dict:
     from smartmem.compile import CompileOptions, Target
     from smartmem.compile_isolated import compile_isolated
-    from smartmem.runtime import relative_l2, run_module
+    from smartmem.runtime import relative_l2
 
     record: dict = {"model": model.stem, "target": target, "smartmem": smartmem}
     with tempfile.TemporaryDirectory(prefix="zoo-", dir=REPO / "out") as work:
@@ -62,14 +64,24 @@ def one(model: Path, target: str, smartmem: bool, expected: np.ndarray | None, x
             by_kind=report["dispatches"]["by_kind"],
         )
         if target in RUNNABLE and expected is not None:
-            try:
-                start = time.perf_counter()
-                (y,) = run_module(vmfb, Path(report["outputs"]["irpa"]), RUNNABLE[target], [x], report["entry_function"])
-                record["run_s"] = round(time.perf_counter() - start, 2)
-                record["rel_l2"] = relative_l2(y, expected)
+            # iree-run-module in a subprocess: no runtime threads in this
+            # process, which forks the next compile.
+            output = Path(work) / "y.npy"
+            x_path = Path(work) / "x.npy"
+            np.save(x_path, x)
+            command = [
+                str(BIN / "iree-run-module"), f"--device={RUNNABLE[target]}", f"--module={vmfb}",
+                f"--parameters=model={report['outputs']['irpa']}", f"--function={report['entry_function']}",
+                f"--input=@{x_path}", f"--output=@{output}",
+            ]
+            start = time.perf_counter()
+            result = subprocess.run(command, capture_output=True, text=True)
+            record["run_s"] = round(time.perf_counter() - start, 2)
+            if result.returncode != 0:
+                record.update(status="run failed", error=(result.stderr.strip().splitlines() or ["?"])[-1][:300])
+            else:
+                record["rel_l2"] = relative_l2(np.load(output), expected)
                 record["status"] = "ok" if record["rel_l2"] <= TOLERANCE else "MISMATCH"
-            except (SmartMemError, ValueError, RuntimeError) as error:
-                record.update(status="run failed", error=str(error).splitlines()[0][:300])
     return record
 
 

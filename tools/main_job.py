@@ -54,20 +54,24 @@ def reference_output(model: Path, inputs: list[np.ndarray]) -> np.ndarray:
     return session.run(None, dict(zip(names, inputs)))[0]
 
 
-def compile_and_run(model: Path, inputs: list[np.ndarray], target: str, out_dir: Path, variant: Variant) -> Outcome:
+def compile_variant(model: Path, target: str, out_dir: Path, variant: Variant) -> dict:
     from smartmem.compile import CompileOptions, Target
     from smartmem.compile_isolated import compile_isolated
-    from smartmem.runtime import load_module
 
-    parsed = Target.parse(target)
     stem = "smartmem" if variant.smartmem else "stock"
     vmfb = out_dir / f"{model.stem}.{stem}.vmfb"
 
     def progress(phase: str) -> None:
         print(f"  [{variant.label}] {phase}", file=sys.stderr, flush=True)
 
-    report = compile_isolated(model, vmfb, CompileOptions(parsed, smartmem=variant.smartmem), progress)
-    module = load_module(vmfb, Path(report["outputs"]["irpa"]), parsed.runtime_device, report["entry_function"])
+    return compile_isolated(model, vmfb, CompileOptions(Target.parse(target), smartmem=variant.smartmem), progress)
+
+
+def run_variant(report: dict, inputs: list[np.ndarray], variant: Variant) -> Outcome:
+    from smartmem.runtime import load_module
+
+    outputs = report["outputs"]
+    module = load_module(Path(outputs["vmfb"]), Path(outputs["irpa"]), report["run"]["device"], report["entry_function"])
     times = []
     output = None
     for _ in range(RUNS):
@@ -117,7 +121,10 @@ def run(argv: list[str]) -> int:
 
     print(f"main job: {args.model.name} on {args.target}, stock IREE vs SmartMem", file=sys.stderr)
     expected = reference_output(args.model, inputs)
-    outcomes = [compile_and_run(args.model, inputs, args.target, args.out_dir, v) for v in VARIANTS]
+    # Compile both (each in a forked child) before any runtime device starts
+    # threads in this process, then run both.
+    reports = [compile_variant(args.model, args.target, args.out_dir, v) for v in VARIANTS]
+    outcomes = [run_variant(r, inputs, v) for r, v in zip(reports, VARIANTS)]
 
     print(census_table(outcomes))
     print()
