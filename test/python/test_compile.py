@@ -192,3 +192,23 @@ def test_known_vulkan_targets_are_accepted_by_iree(tmp_path):
         if result.returncode != 0:
             rejected.append(name)
     assert rejected == []
+
+
+def test_default_model_is_reproducible_from_its_script(tmp_path):
+    """tools/make_default_model.py regenerates the shipped ONNX: same ops, same output."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    subprocess.run(
+        [sys.executable, "-m", "smartmem.tools.make_default_model", "--out-dir", str(tmp_path)],
+        check=True, capture_output=True, timeout=600,
+    )
+    fresh = tmp_path / DEFAULT_MODEL.name
+    assert DEFAULT_MODEL.stat().st_size <= 5_000_000
+
+    def ops(path: Path) -> list[str]:
+        return [n.op_type for n in onnx.load(str(path)).graph.node]
+
+    assert ops(fresh) == ops(DEFAULT_MODEL)
+    np.testing.assert_array_equal(np.load(tmp_path / DEFAULT_INPUT.name), np.load(DEFAULT_INPUT))
+    x = np.load(DEFAULT_INPUT)
+    np.testing.assert_allclose(ort_output(fresh, x), ort_output(DEFAULT_MODEL, x), rtol=0, atol=1e-6)
