@@ -119,6 +119,18 @@ def compile_variant(onnx_path: Path, directory: Path, target: Target, variant: s
     return Compiled(module, float(meta["seconds"]), census, moves_only, report)
 
 
+def compile_info(seconds: float, report: dict[str, Any]) -> dict[str, Any]:
+    """What a record keeps of the compile driver's report."""
+    return {
+        "seconds": seconds, "vmfb_bytes": report.get("outputs", {}).get("vmfb_bytes"),
+        "function": report.get("entry_function"), "census": report.get("dispatches", {}),
+        "elimination": report.get("layout_moves"),
+        "phase_seconds": report.get("compile_seconds", {}),
+        "smartmem_pipelines": report.get("smartmem_pipelines", []),
+        "iree_flags": report.get("iree_flags", []),
+    }
+
+
 def _base_record(model: str, target: Target, variant: str) -> Record:
     return {"model": model, "target": target.spec, "variant": variant, "status": "ok",
             "date": _now(), "host": platform.node(), **device_info(target), "versions": versions()}
@@ -193,13 +205,7 @@ def bench_model_target(store: ResultStore, opts: BenchOptions, model: str, targe
             records[variant].update(status="failed", error=str(exc), stage="compile")
             continue
         compiled[variant] = c
-        records[variant]["compile"] = {
-            "seconds": c.seconds, "vmfb_bytes": c.module.vmfb.stat().st_size,
-            "function": c.module.function, "census": c.census,
-            "phase_seconds": c.report.get("compile_seconds", {}),
-            "smartmem_pipelines": c.report.get("smartmem_pipelines", []),
-            "iree_flags": c.report.get("iree_flags", []),
-        }
+        records[variant]["compile"] = compile_info(c.seconds, c.report)
     if measure and compiled:
         inputs = [input_path]
         outputs: dict[str, np.ndarray] = {}
@@ -287,13 +293,7 @@ def finish_device_record(record: Record, out: Path) -> Record:
         meta = json.loads(meta_path.read_text())
         report = meta["report"]
         moves_only = frozenset(dispatch_key(n) for n in meta.get("moves_only_entry_points", ()))
-        record["compile"] = {
-            "seconds": meta["seconds"], "vmfb_bytes": report.get("outputs", {}).get("vmfb_bytes"),
-            "function": report.get("entry_function"), "census": report.get("dispatches", {}),
-            "phase_seconds": report.get("compile_seconds", {}),
-            "smartmem_pipelines": report.get("smartmem_pipelines", []),
-            "iree_flags": report.get("iree_flags", []),
-        }
+        record["compile"] = compile_info(float(meta["seconds"]), report)
     raw = record.pop("profile_raw", None)
     if raw:
         from .bench_run import profile_from_texts
