@@ -212,3 +212,22 @@ def test_default_model_is_reproducible_from_its_script(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / DEFAULT_INPUT.name), np.load(DEFAULT_INPUT))
     x = np.load(DEFAULT_INPUT)
     np.testing.assert_allclose(ort_output(fresh, x), ort_output(DEFAULT_MODEL, x), rtol=0, atol=1e-6)
+
+
+def test_linalg_level_mlir_input(tmp_path):
+    """Linalg-on-tensors IR compiles too; its public function is the entry."""
+    source = tmp_path / "mm.mlir"
+    source.write_text(
+        "func.func @forward(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> tensor<4x4xf32> {\n"
+        "  %zero = arith.constant 0.0 : f32\n"
+        "  %init = tensor.empty() : tensor<4x4xf32>\n"
+        "  %fill = linalg.fill ins(%zero : f32) outs(%init : tensor<4x4xf32>) -> tensor<4x4xf32>\n"
+        "  %mm = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x4xf32>) outs(%fill : tensor<4x4xf32>) -> tensor<4x4xf32>\n"
+        "  return %mm : tensor<4x4xf32>\n}\n"
+    )
+    result = compile_model(source, tmp_path / "mm.vmfb", CompileOptions(Target.parse("cpu")))
+    assert result.entry == "forward"
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((4, 8)).astype(np.float32), rng.standard_normal((8, 4)).astype(np.float32)
+    (y,) = run_module(result.vmfb, result.irpa, "local-task", [a, b], "forward")
+    assert relative_l2(y, a @ b) <= TOLERANCE
