@@ -233,66 +233,70 @@ def render_plots(store: ResultStore, out_dir: Path) -> list[Path]:
         plt.close(fig)
         written.append(path)
 
-    target = "vulkan:ampere" if "vulkan:ampere" in targets else (targets[0] if targets else None)
-    dc = [p for p in all_pairs if p.target == target and dispatch_count(p.stock) is not None]
-    if dc:
-        fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(dc) + 2), 4))
-        xs = range(len(dc))
-        w = 0.2
-        series = [
-            ("stock: all", [dispatch_count(p.stock) or 0 for p in dc], "tab:gray", -1.5),
-            ("SmartMem: all", [dispatch_count(p.smartmem) or 0 for p in dc], "tab:blue", -0.5),
-            ("stock: layout moves", [layout_moves(p.stock) or 0 for p in dc], "tab:orange", 0.5),
-            ("SmartMem: layout moves", [layout_moves(p.smartmem) or 0 for p in dc], "tab:red", 1.5),
-        ]
-        for label, vals, color, off in series:
-            ax.bar([x + off * w for x in xs], vals, w, label=label, color=color)
-        ax.set_xticks(list(xs), [p.model for p in dc], rotation=45, ha="right", fontsize=8)
-        ax.set_ylabel("dispatches")
-        ax.set_title(f"Dispatches before / after SmartMem ({target})")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        path = out_dir / "dispatches.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        written.append(path)
+    for target in targets:
+        dc = [p for p in all_pairs if p.target == target and dispatch_count(p.stock) is not None]
+        if dc:
+            fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(dc) + 2), 4))
+            xs = range(len(dc))
+            w = 0.2
+            series = [
+                ("stock: all", [dispatch_count(p.stock) or 0 for p in dc], "tab:gray", -1.5),
+                ("SmartMem: all", [dispatch_count(p.smartmem) or 0 for p in dc], "tab:blue", -0.5),
+                ("stock: layout moves", [layout_moves(p.stock) or 0 for p in dc], "tab:orange", 0.5),
+                ("SmartMem: layout moves", [layout_moves(p.smartmem) or 0 for p in dc], "tab:red", 1.5),
+            ]
+            for label, vals, color, off in series:
+                ax.bar([x + off * w for x in xs], vals, w, label=label, color=color)
+            ax.set_xticks(list(xs), [p.model for p in dc], rotation=45, ha="right", fontsize=8)
+            ax.set_ylabel("dispatches")
+            ax.set_title(f"Dispatches before / after SmartMem ({target})")
+            ax.legend(fontsize=7)
+            fig.tight_layout()
+            path = out_dir / f"dispatches_{_slug(target)}.png"
+            fig.savefig(path, dpi=110)
+            plt.close(fig)
+            written.append(path)
 
-    prof = [p for p in all_pairs if _get(p.stock, "profile") and _get(p.smartmem, "profile")]
-    if prof:
-        bars: list[tuple[str, dict[str, float]]] = []
-        for p in prof:
-            for name, r in (("stock", p.stock), ("SmartMem", p.smartmem)):
-                bars.append((f"{p.model} {p.target}\n{name}", _get(r, "profile", "by_kind_ms") or {}))
-        totals: dict[str, float] = {}
-        for _, kinds in bars:
-            for k, v in kinds.items():
-                totals[k] = totals.get(k, 0.0) + v
-        top = [k for k, _ in sorted(totals.items(), key=lambda kv: -kv[1])[:9]]
-        fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(bars) + 3), 4.5))
-        bottoms = [0.0] * len(bars)
-        cmap = plt.get_cmap("tab10")
-        bar_totals = [sum(kinds.values()) for _, kinds in bars]
-        for i, kind in enumerate(top + ["other"]):
-            vals = []
-            for (_, kinds), total in zip(bars, bar_totals):
-                v = kinds.get(kind, 0.0) if kind != "other" else sum(x for k, x in kinds.items() if k not in top)
-                vals.append(v / total if total > 0 else 0.0)
-            # Shares per bar, so that models of different sizes share one axis.
-            ax.bar(range(len(bars)), vals, bottom=bottoms, label=kind, color=cmap(i % 10))
-            bottoms = [b + v for b, v in zip(bottoms, vals)]
-        for x, total in enumerate(bar_totals):
-            ax.text(x, 1.01, f"{total:.3g}", ha="center", va="bottom", fontsize=5, rotation=90)
-        ax.set_xticks(range(len(bars)), [b[0] for b in bars], rotation=60, ha="right", fontsize=6)
-        ax.set_ylim(0, 1.15)
-        ax.set_ylabel("share of dispatch time (total ms on top)")
-        ax.set_title("Profiled dispatch time by kind")
-        ax.legend(fontsize=6, bbox_to_anchor=(1.01, 1), loc="upper left")
-        fig.tight_layout()
-        path = out_dir / "time_by_kind.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        written.append(path)
+        prof = [p for p in all_pairs if p.target == target and _get(p.stock, "profile") and _get(p.smartmem, "profile")]
+        if prof:
+            bars: list[tuple[str, dict[str, float]]] = []
+            for p in prof:
+                for name, r in (("stock", p.stock), ("SmartMem", p.smartmem)):
+                    bars.append((f"{p.model}\n{name}", _get(r, "profile", "by_kind_ms") or {}))
+            totals: dict[str, float] = {}
+            for _, kinds in bars:
+                for k, v in kinds.items():
+                    totals[k] = totals.get(k, 0.0) + v
+            top = [k for k, _ in sorted(totals.items(), key=lambda kv: -kv[1])[:9]]
+            fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(bars) + 3), 4.5))
+            bottoms = [0.0] * len(bars)
+            cmap = plt.get_cmap("tab10")
+            bar_totals = [sum(kinds.values()) for _, kinds in bars]
+            for i, kind in enumerate(top + ["other"]):
+                vals = []
+                for (_, kinds), total in zip(bars, bar_totals):
+                    v = kinds.get(kind, 0.0) if kind != "other" else sum(x for k, x in kinds.items() if k not in top)
+                    vals.append(v / total if total > 0 else 0.0)
+                # Shares per bar, so that models of different sizes share one axis.
+                ax.bar(range(len(bars)), vals, bottom=bottoms, label=kind, color=cmap(i % 10))
+                bottoms = [b + v for b, v in zip(bottoms, vals)]
+            for x, total in enumerate(bar_totals):
+                ax.text(x, 1.01, f"{total:.3g}", ha="center", va="bottom", fontsize=5, rotation=90)
+            ax.set_xticks(range(len(bars)), [b[0] for b in bars], rotation=60, ha="right", fontsize=6)
+            ax.set_ylim(0, 1.15)
+            ax.set_ylabel("share of dispatch time (total ms on top)")
+            ax.set_title(f"Profiled dispatch time by kind ({target})")
+            ax.legend(fontsize=6, bbox_to_anchor=(1.01, 1), loc="upper left")
+            fig.tight_layout()
+            path = out_dir / f"time_by_kind_{_slug(target)}.png"
+            fig.savefig(path, dpi=110)
+            plt.close(fig)
+            written.append(path)
     return written
+
+
+def _slug(target: str) -> str:
+    return target.replace(":", "-")
 
 
 def write_report(store: ResultStore, out_dir: Path, title: str = "SmartMem vs stock IREE",

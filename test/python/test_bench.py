@@ -206,7 +206,7 @@ def test_markdown_marks_device_reference_numerics(tmp_path: Path) -> None:
 
 def test_plots_written(tmp_path: Path) -> None:
     images = render_plots(_store(tmp_path), tmp_path)
-    assert {p.name for p in images} == {"speedup.png", "dispatches.png", "time_by_kind.png"}
+    assert {p.name for p in images} == {"speedup.png", "dispatches_cpu.png", "time_by_kind_cpu.png"}
     for p in images:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
