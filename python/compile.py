@@ -362,44 +362,16 @@ class Compiler:
         try:
             with _timed(self.times, "import", self.progress):
                 imported = import_model(model, self.context, self.options.dims, self.options.simplify)
-            module = imported.module
             diagnostics.nodes = imported.nodes
-            check_static_entry(module, imported.entry, str(model))
-            self.dump(module, "import")
+            check_static_entry(imported.module, imported.entry, str(model))
+            self.dump(imported.module, "import")
             stops = smartmem_stops(self.options)
-            census: DispatchCensus | None = None
-            elimination: dict[str, dict[str, object]] = {}
             with staged_outputs(output, self.on_temp) as (temp_vmfb, temp_irpa):
-                current = "start"
-                for phase in PHASES[1:]:
-                    if phase not in stops and phase not in ("input", CENSUS_PHASE, "end"):
-                        continue
-                    with _timed(self.times, f"iree:{current}->{phase}", self.progress):
-                        module = self.run_span(module, current, phase, diagnostics)
-                    current = phase
-                    if phase != "end":
-                        self.dump(module, phase)
-                    if phase in stops:
-                        before = module.clone()
-                        for entry in stops[phase]:
-                            with _timed(self.times, f"smartmem:after-{phase}", self.progress):
-                                self.run_smartmem(module, entry, diagnostics)
-                        self.dump(module, f"{phase}-smartmem")
-                        elimination[phase] = layout_move_report(before, module)
-                        before.erase()
-                    elif phase == "input" and not stops:
-                        # Stock IREE: what a SmartMem pipeline would start from.
-                        stock = layout_move_report(module, module)
-                        elimination[phase] = {"present": stock.get("before", stock)}
-                    if phase == CENSUS_PHASE:
-                        census = census_of_module(module)
-                        with _timed(self.times, "export-parameters", self.progress):
-                            self.export_parameters(module, temp_irpa, diagnostics)
+                module, census, elimination = self.run_phases(imported.module, stops, temp_irpa, diagnostics)
                 with _timed(self.times, "write-vmfb", self.progress):
                     self.write_vmfb(module, temp_vmfb, diagnostics)
         finally:
             diagnostics.detach()
-        assert census is not None
         return CompileResult(
             vmfb=output,
             irpa=parameter_path(output),
@@ -411,6 +383,44 @@ class Compiler:
             smartmem_pipelines=tuple(e for es in stops.values() for e in es),
             elimination=elimination,
         )
+
+    def run_phases(
+        self,
+        module: ir.Operation,
+        stops: dict[str, list[PhasePipeline]],
+        irpa: Path,
+        diagnostics: _Diagnostics,
+    ) -> tuple[ir.Operation, DispatchCensus, dict[str, dict[str, object]]]:
+        """IREE from `start` to `end`, stopping after `input`, SmartMem's phases and `flow`."""
+        census: DispatchCensus | None = None
+        elimination: dict[str, dict[str, object]] = {}
+        current = "start"
+        for phase in PHASES[1:]:
+            if phase not in stops and phase not in ("input", CENSUS_PHASE, "end"):
+                continue
+            with _timed(self.times, f"iree:{current}->{phase}", self.progress):
+                module = self.run_span(module, current, phase, diagnostics)
+            current = phase
+            if phase != "end":
+                self.dump(module, phase)
+            if phase in stops:
+                before = module.clone()
+                with _timed(self.times, f"smartmem:after-{phase}", self.progress):
+                    for entry in stops[phase]:
+                        self.run_smartmem(module, entry, diagnostics)
+                self.dump(module, f"{phase}-smartmem")
+                elimination[phase] = layout_move_report(before, module)
+                before.erase()
+            elif phase == "input" and not stops:
+                # Stock IREE: the moves a SmartMem pipeline would start from.
+                stock = layout_move_report(module, module)
+                elimination[phase] = {"present": stock.get("before", stock)}
+            if phase == CENSUS_PHASE:
+                census = census_of_module(module)
+                with _timed(self.times, "export-parameters", self.progress):
+                    self.export_parameters(module, irpa, diagnostics)
+        assert census is not None, "the phase loop always passes the census phase"
+        return module, census, elimination
 
     def write_vmfb(self, module: ir.Operation, path: Path, diagnostics: _Diagnostics) -> None:
         invocation = self.session.invocation()
