@@ -74,8 +74,13 @@ def _verify_op(op: ir.Operation, problems: _Problems) -> None:
         for message in _check_attribute_tree(attr):
             problems.add(op, f"attribute '{name}': {message}")
     for name, kind in _ATTACHED.items():
-        if name in attributes:
-            _check_attached(op, name, attributes[name], kind, _single_result_type(op), "its result", problems)
+        if name not in attributes:
+            continue
+        if kind is not OpClass and len(op.results) != 1:
+            problems.add(op, f"attribute '{name}' describes the result of an op with one result, this op has {len(op.results)}")
+            continue
+        result_type = op.results[0].type if len(op.results) == 1 else None
+        _check_attached(op, name, attributes[name], kind, result_type, "its result", problems)
     _check_function_attributes(op, attributes, problems)
     if op.name == CONVERT_LAYOUT:
         _verify_convert_layout(op, attributes, problems)
@@ -177,10 +182,6 @@ def _verify_convert_layout(op: ir.Operation, attributes: dict[str, ir.Attribute]
             op,
             f"source layout {this.source} differs from {previous.target}, the target of the convert_layout producing its operand",
         )
-
-
-def _single_result_type(op: ir.Operation) -> ir.Type | None:
-    return op.results[0].type if len(op.results) == 1 else None
 
 
 def _mnemonic(kind: type) -> str:

@@ -1,7 +1,7 @@
 // IR that the IRDL definition accepts (IRDL checks parameter kinds only) but
 // the Python verifier rejects: the semantic checks of dialect/verifier.py.
 
-// RUN: iree-opt --irdl-file=%irdl --split-input-file %s -o /dev/null
+// RUN: iree-opt --irdl-file=%irdl --allow-unregistered-dialect --split-input-file %s -o /dev/null
 // RUN: smartmem-opt %s --split-input-file --verify-diagnostics
 
 func.func @permutation_repeats_a_dim(%arg0: tensor<2x3xf32>) -> tensor<2x3xf32> {
@@ -81,6 +81,14 @@ func.func @layout_on_a_scalar_result(%arg0: f32) -> f32 {
   // expected-error @+1 {{attribute 'smartmem.layout' describes its result, which is not a ranked tensor}}
   %0 = math.exp %arg0 {smartmem.layout = #smartmem.layout<array<i64>, array<i64>>} : f32
   return %0 : f32
+}
+
+// -----
+
+func.func @layout_on_a_two_result_op(%arg0: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{attribute 'smartmem.layout' describes the result of an op with one result, this op has 2}}
+  %0:2 = "test.pair"(%arg0) {smartmem.layout = #smartmem.layout<array<i64: 0>, array<i64>>} : (tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %0#0 : tensor<4xf32>
 }
 
 // -----
