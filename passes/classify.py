@@ -157,6 +157,8 @@ def _classify_structured(op: ir.Operation) -> Decision:
     if outputs == 0:
         return Decision(None, "structured op on buffers (no tensor results)")
     maps = [m.value for m in maps_attr]
+    if not maps:
+        return Decision(None, "linalg op without indexing maps")
     input_maps, output_maps = maps[:-outputs], maps[-outputs:]
     written = set()
     for output_map in output_maps:
@@ -170,14 +172,36 @@ def _classify_structured(op: ir.Operation) -> Decision:
     if moved is None:
         return Decision(ILI_VARIABLE, "all-parallel op that computes (elementwise)")
     for input_index, output_index in moved:
-        input_map, output_map = input_maps[input_index], output_maps[output_index]
-        if not input_map.is_projected_permutation or not output_map.is_permutation:
+        read = _dims_read(input_maps[input_index], _shape(op.operands[input_index]))
+        written = _dims_read(output_maps[output_index], _shape(op.results[output_index]))
+        if read is None or written is None or len(set(written)) != len(written) or not set(read) <= set(written):
             return Decision(ILI_FIXED, "copy through a non-permutation index map (slice-like move)")
-        position = {expr.position: i for i, expr in enumerate(output_map.results)}
-        order = [position[expr.position] for expr in input_map.results]
+        position = {dim: i for i, dim in enumerate(written)}
+        order = [position[dim] for dim in read]
         if order != sorted(order):
             return Decision(ILD_FIXED, "copy that reorders dims (transpose)")
     return Decision(ILI_VARIABLE, "copy that keeps the dim order (copy, fill or broadcast)")
+
+
+def _shape(value: ir.Value) -> list[int] | None:
+    return list(value.type.shape) if isinstance(value.type, ir.ShapedType) else None
+
+
+def _dims_read(indexing: ir.AffineMap, shape: list[int] | None) -> list[int] | None:
+    """The loop dims an operand is indexed by, in operand dim order.
+
+    A constant index into a unit dim (a reshape's unit dim) is skipped; any
+    other constant or compound index selects elements: None.
+    """
+    dims = []
+    for position, expr in enumerate(indexing.results):
+        if isinstance(expr, ir.AffineDimExpr):
+            dims.append(expr.position)
+        elif isinstance(expr, ir.AffineConstantExpr) and expr.value == 0 and shape is not None and shape[position] == 1:
+            continue
+        else:
+            return None
+    return dims
 
 
 def _dims_of(expr: ir.AffineExpr) -> set[int]:
