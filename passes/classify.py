@@ -33,7 +33,8 @@ generic spellings of one computation get one class.
 - ILI & fixed: movement that selects elements: tensor.extract_slice /
   insert_slice / parallel_insert_slice / concat / pad / gather / scatter,
   iree_linalg_ext.gather / scatter, copy generics whose input map is not a
-  projected permutation (strided or offset reads), and generics whose body
+  projected permutation (strided or offset reads; a constant 0 indexing a
+  unit dim is a reshape, not a selection), and generics whose body
   reads with tensor.extract (gathers). Each element is fetched independently
   (ILI), but which elements land where is fixed by the op.
 
