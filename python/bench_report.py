@@ -194,6 +194,7 @@ def render_markdown(store: ResultStore, title: str = "SmartMem vs stock IREE", p
                              f"| {_fmt(_get(r, 'profile', 'layout_move_ms'), '.2f')} | {top} |")
         lines.append("")
 
+    lines += _elimination_section(store)
     failures = [r for r in records if r.get("status") != "ok" or r.get("profile_error")]
     if failures:
         lines += ["## Failures", ""]
@@ -205,6 +206,40 @@ def render_markdown(store: ResultStore, title: str = "SmartMem vs stock IREE", p
     if plots:
         lines += ["## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + [""]
     return "\n".join(lines)
+
+
+def _counts(d: Any) -> str:
+    if not isinstance(d, dict) or not d:
+        return "—"
+    return ", ".join(f"{k} {v}" for k, v in sorted(d.items(), key=lambda kv: -kv[1]))
+
+
+def _elimination_section(store: ResultStore) -> list[str]:
+    """Layout ops before/after the SmartMem passes, from the compile report (one target)."""
+    reports = {}
+    for r in store:
+        elim = _get(r, "compile", "elimination")
+        if r["variant"] == "smartmem" and isinstance(elim, dict) and r["model"] not in reports:
+            reports[r["model"]] = (r["target"], elim)
+    if not reports:
+        return []
+    lines = ["## Layout ops eliminated by SmartMem (compile report)", "",
+             "| model | target | phase | before | after | remaining, by reason |", "|---|---|---|---|---|---|"]
+    for model in _model_order(store):
+        if model not in reports:
+            continue
+        target, elim = reports[model]
+        if "error" in elim:
+            lines.append(f"| {model} | {target} | — | — | — | report failed: {elim['error']} |")
+            continue
+        for phase, rep in elim.items():
+            if not isinstance(rep, dict):
+                continue
+            reasons = "; ".join(f"{n}× {why}" for why, n in
+                                sorted((rep.get("remaining_by_reason") or {}).items(), key=lambda kv: -kv[1]))
+            lines.append(f"| {model} | {target} | {phase} | {_counts(rep.get('before'))} "
+                         f"| {_counts(rep.get('after'))} | {reasons or '—'} |")
+    return lines + [""]
 
 
 def render_plots(store: ResultStore, out_dir: Path) -> list[Path]:

@@ -167,7 +167,11 @@ def test_store_rejects_bad_files_and_records(tmp_path: Path) -> None:
 def _store(tmp_path: Path) -> ResultStore:
     store = ResultStore(tmp_path / "results.json")
     store.put(_record("swin_t", "cpu", "stock", 12.0, 274, 97, 0.10))
-    store.put(_record("swin_t", "cpu", "smartmem", 8.0, 170, 5, 0.02))
+    sm = _record("swin_t", "cpu", "smartmem", 8.0, 170, 5, 0.02)
+    sm["compile"]["elimination"] = {"input": {"before": {"transpose": 75, "concat": 23},
+                                              "after": {"transpose": 7, "concat": 20},
+                                              "remaining_by_reason": {"roll": 20, "slice": 7}}}
+    store.put(sm)
     store.put(_record("resnet50", "cpu", "stock", 30.0, 57, 1, 0.01))
     store.put(_record("resnet50", "cpu", "smartmem", None, 0, 0, 0.0, status="failed", error="compile failed: x"))
     store.put({"model": "swin_t", "target": "cpu", "variant": "onnxruntime", "status": "ok",
@@ -192,6 +196,7 @@ def test_markdown_report(tmp_path: Path) -> None:
     assert cells[-2:] == ["6.0", "2.00×"]  # onnxruntime peer and stock/ORT ratio
     assert "Geometric-mean speedup over 1 models: 1.500×" in text
     assert "- resnet50 / cpu / smartmem: compile failed: x" in text
+    assert "| swin_t | cpu | input | transpose 75, concat 23 | concat 20, transpose 7 | 20× roll; 7× slice |" in text
 
 
 def test_markdown_marks_device_reference_numerics(tmp_path: Path) -> None:
