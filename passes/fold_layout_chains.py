@@ -30,11 +30,17 @@ class FoldOptions:
 
     contractions / elementwise: which consumers may absorb chains (elementwise
     means any other `linalg.generic`: elementwise ops and reductions).
+    reshapes: fold reshape-only chains into elementwise consumers of
+    contractions (so that IREE fuses them into the contraction's dispatch).
+    split_reductions: risky, off by default: also split reduction loops of
+    non-contractions (IREE's SPIR-V reduction codegen gives wrong results
+    for them on lavapipe; llvm-cpu is right).
     """
 
     contractions: bool = True
     elementwise: bool = True
     reshapes: bool = True
+    split_reductions: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,9 +98,14 @@ class FoldLayoutChainsPass(ModulePass):
       permutation, or whose other operands index a split loop with a
       non-dimension expression (convolution windows);
     - generics whose body uses `linalg.index` (the loop numbering changes);
+    - splitting a reduction loop of a non-contraction into several loops
+      (e.g. patch merging in front of LayerNorm): IREE's SPIR-V reduction
+      codegen miscompiles it (wrong results on lavapipe); opt in with
+      split_reductions=true;
     - named contractions with mixed element types (implicit casts).
 
-    Options: contractions=true, elementwise=true (which consumers may fold).
+    Options: contractions=true, elementwise=true, reshapes=true,
+    split_reductions=false (see FoldOptions).
     """
 
     name = "smartmem-fold-layout-chains"
@@ -145,7 +156,7 @@ class FoldLayoutChainsPass(ModulePass):
                 self.no_match(op, reason)
                 self.records.append(FoldRecord(op.name, names, False, reason))
                 continue
-            new_op = _rewrite(op, index, source, atoms)
+            new_op = _rewrite(op, index, source, atoms, self.options.split_reductions)
             if isinstance(new_op, str):
                 self.no_match(op, new_op)
                 self.records.append(FoldRecord(op.name, names, False, new_op))
@@ -248,7 +259,9 @@ def _maps_and_iterators(op: ir.Operation) -> tuple[list[ir.AffineMap], list[str]
     return maps, ["reduction" if d in reduced else "parallel" for d in range(n_loops)]
 
 
-def _rewrite(op: ir.Operation, index: int, source: ir.Value, atoms: AtomChain) -> ir.Operation | str:
+def _rewrite(
+    op: ir.Operation, index: int, source: ir.Value, atoms: AtomChain, split_reductions: bool = False
+) -> ir.Operation | str:
     """Rebuild `op` reading `source` through `atoms` instead of operand `index`."""
     maps, iterators = _maps_and_iterators(op)
     n_loops = maps[0].n_dims
@@ -264,6 +277,13 @@ def _rewrite(op: ir.Operation, index: int, source: ir.Value, atoms: AtomChain) -
                 split[loop] = atoms.result_dims[dim]
         elif not (isinstance(expr, ir.AffineConstantExpr) and v_shape[dim] == 1):
             return "chain operand map is not a projected permutation"
+    if not split_reductions and not _is_contraction_generic(op) and op.name == "linalg.generic" and any(
+        iterators[loop] == "reduction" and len(atoms_of) > 1 for loop, atoms_of in split.items()
+    ):
+        # Seen on Swin's patch merging folded into LayerNorm: IREE's SPIR-V
+        # reduction pipeline gives wrong results (lavapipe) for a reduction
+        # split into several loops; llvm-cpu is right.
+        return "would split a reduction loop of a non-contraction (miscompiled by IREE's SPIR-V reduction codegen)"
     # New loops: old loops in order, split loops replaced by their atoms.
     new_loop_of_atom: dict[int, int] = {}
     new_loops_of_old: dict[int, list[int]] = {}
