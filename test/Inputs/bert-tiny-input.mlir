@@ -15,36 +15,51 @@
 #map12 = affine_map<(d0, d1, d2) -> ()>
 #map13 = affine_map<(d0, d1) -> ()>
 module {
+  util.global private @model.embeddings.word_embeddings.weight = dense<3.125000e-02> : tensor<64x16xf32>
+  util.global private @onnx__MatMul_248 = dense<3.125000e-02> : tensor<16x16xf32>
+  util.global private @onnx__MatMul_264 = dense<3.125000e-02> : tensor<16x16xf32>
+  util.global private @onnx__MatMul_265 = dense<3.125000e-02> : tensor<16x16xf32>
+  util.global private @onnx__MatMul_270 = dense<3.125000e-02> : tensor<16x16xf32>
+  util.global private @onnx__MatMul_271 = dense<3.125000e-02> : tensor<16x32xf32>
+  util.global private @onnx__MatMul_272 = dense<3.125000e-02> : tensor<32x16xf32>
+  util.global private @onnx__MatMul_273 = dense<3.125000e-02> : tensor<16x16xf32>
+  util.global private @onnx__MatMul_289 = dense<3.125000e-02> : tensor<16x16xf32>
+  util.global private @onnx__MatMul_290 = dense<3.125000e-02> : tensor<16x16xf32>
+  util.global private @onnx__MatMul_295 = dense<3.125000e-02> : tensor<16x16xf32>
+  util.global private @onnx__MatMul_296 = dense<3.125000e-02> : tensor<16x32xf32>
+  util.global private @onnx__MatMul_297 = dense<3.125000e-02> : tensor<32x16xf32>
+  util.global private @"/model/embeddings/position_embeddings/Gather_output_0" = dense<3.125000e-02> : tensor<1x8x16xf32>
+  util.global private @"/model/embeddings/token_type_embeddings/Gather_output_0" = dense<3.125000e-02> : tensor<1x8x16xf32>
   util.func public @main_graph$async(%arg0: !hal.buffer_view, %arg1: !hal.fence, %arg2: !hal.fence) -> !hal.buffer_view attributes {inlining_policy = #util.inline.never, iree.abi.model = "coarse-fences", iree.abi.stub} {
     %c64_i64 = arith.constant 64 : i64
     %c0_i64 = arith.constant 0 : i64
     %cst = arith.constant 0.000000e+00 : f32
     %cst_0 = arith.constant 0xFF800000 : f32
-    %cst_1 = arith.constant dense<3.125000e-02> : tensor<64x16xf32>
-    %cst_2 = arith.constant dense<1.000000e+00> : tensor<16xf32>
-    %cst_3 = arith.constant dense<0.000000e+00> : tensor<16xf32>
-    %cst_4 = arith.constant dense<0.000000e+00> : tensor<32xf32>
-    %cst_5 = arith.constant dense<3.125000e-02> : tensor<16x16xf32>
-    %cst_6 = arith.constant dense<3.125000e-02> : tensor<16x16xf32>
-    %cst_7 = arith.constant dense<3.125000e-02> : tensor<16x16xf32>
-    %cst_8 = arith.constant dense<3.125000e-02> : tensor<16x16xf32>
-    %cst_9 = arith.constant dense<3.125000e-02> : tensor<16x32xf32>
-    %cst_10 = arith.constant dense<3.125000e-02> : tensor<32x16xf32>
-    %cst_11 = arith.constant dense<3.125000e-02> : tensor<16x16xf32>
-    %cst_12 = arith.constant dense<3.125000e-02> : tensor<16x16xf32>
-    %cst_13 = arith.constant dense<3.125000e-02> : tensor<16x16xf32>
-    %cst_14 = arith.constant dense<3.125000e-02> : tensor<16x16xf32>
-    %cst_15 = arith.constant dense<3.125000e-02> : tensor<16x32xf32>
-    %cst_16 = arith.constant dense<3.125000e-02> : tensor<32x16xf32>
-    %cst_17 = arith.constant dense<1.41421354> : tensor<f32>
-    %cst_18 = arith.constant dense<1.000000e+00> : tensor<f32>
-    %cst_19 = arith.constant dense<5.000000e-01> : tensor<f32>
-    %cst_20 = arith.constant dense<3.125000e-02> : tensor<1x8x16xf32>
-    %cst_21 = arith.constant dense<3.125000e-02> : tensor<1x8x16xf32>
-    %cst_22 = arith.constant dense<0.353553385> : tensor<f32>
-    %cst_23 = arith.constant 1.600000e+01 : f32
-    %cst_24 = arith.constant 9.99999996E-13 : f32
+    %cst_1 = arith.constant dense<0.353553385> : tensor<f32>
+    %cst_2 = arith.constant dense<5.000000e-01> : tensor<f32>
+    %cst_3 = arith.constant dense<1.000000e+00> : tensor<f32>
+    %cst_4 = arith.constant dense<1.41421354> : tensor<f32>
+    %cst_5 = arith.constant dense<0.000000e+00> : tensor<32xf32>
+    %cst_6 = arith.constant dense<0.000000e+00> : tensor<16xf32>
+    %cst_7 = arith.constant dense<1.000000e+00> : tensor<16xf32>
+    %cst_8 = arith.constant 1.600000e+01 : f32
+    %cst_9 = arith.constant 9.99999996E-13 : f32
     %0 = hal.tensor.import wait(%arg1) => %arg0 : !hal.buffer_view -> tensor<1x8xi64>
+    %model.embeddings.word_embeddings.weight = util.global.load @model.embeddings.word_embeddings.weight : tensor<64x16xf32>
+    %onnx__MatMul_248 = util.global.load @onnx__MatMul_248 : tensor<16x16xf32>
+    %onnx__MatMul_264 = util.global.load @onnx__MatMul_264 : tensor<16x16xf32>
+    %onnx__MatMul_265 = util.global.load @onnx__MatMul_265 : tensor<16x16xf32>
+    %onnx__MatMul_270 = util.global.load @onnx__MatMul_270 : tensor<16x16xf32>
+    %onnx__MatMul_271 = util.global.load @onnx__MatMul_271 : tensor<16x32xf32>
+    %onnx__MatMul_272 = util.global.load @onnx__MatMul_272 : tensor<32x16xf32>
+    %onnx__MatMul_273 = util.global.load @onnx__MatMul_273 : tensor<16x16xf32>
+    %onnx__MatMul_289 = util.global.load @onnx__MatMul_289 : tensor<16x16xf32>
+    %onnx__MatMul_290 = util.global.load @onnx__MatMul_290 : tensor<16x16xf32>
+    %onnx__MatMul_295 = util.global.load @onnx__MatMul_295 : tensor<16x16xf32>
+    %onnx__MatMul_296 = util.global.load @onnx__MatMul_296 : tensor<16x32xf32>
+    %onnx__MatMul_297 = util.global.load @onnx__MatMul_297 : tensor<32x16xf32>
+    %_2Fmodel2Fembeddings2Fposition_embeddings2FGather_output_0 = util.global.load @"/model/embeddings/position_embeddings/Gather_output_0" : tensor<1x8x16xf32>
+    %_2Fmodel2Fembeddings2Ftoken_type_embeddings2FGather_output_0 = util.global.load @"/model/embeddings/token_type_embeddings/Gather_output_0" : tensor<1x8x16xf32>
     %1 = tensor.empty() : tensor<1x8xi1>
     %2 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]} ins(%0 : tensor<1x8xi64>) outs(%1 : tensor<1x8xi1>) {
     ^bb0(%in: i64, %out: i1):
@@ -58,8 +73,8 @@ module {
       linalg.yield %152 : i64
     } -> tensor<1x8xi64>
     %5 = linalg.generic {indexing_maps = [#map, #map, #map, #map], iterator_types = ["parallel", "parallel"]} ins(%2, %4, %0 : tensor<1x8xi1>, tensor<1x8xi64>, tensor<1x8xi64>) outs(%3 : tensor<1x8xi64>) {
-    ^bb0(%in: i1, %in_70: i64, %in_71: i64, %out: i64):
-      %152 = arith.select %in, %in_70, %in_71 : i64
+    ^bb0(%in: i1, %in_55: i64, %in_56: i64, %out: i64):
+      %152 = arith.select %in, %in_55, %in_56 : i64
       linalg.yield %152 : i64
     } -> tensor<1x8xi64>
     %collapsed = tensor.collapse_shape %5 [[0, 1]] : tensor<1x8xi64> into tensor<8xi64>
@@ -68,19 +83,19 @@ module {
     ^bb0(%in: i64, %out: f32):
       %152 = arith.index_cast %in : i64 to index
       %153 = linalg.index 1 : index
-      %extracted = tensor.extract %cst_1[%152, %153] : tensor<64x16xf32>
+      %extracted = tensor.extract %model.embeddings.word_embeddings.weight[%152, %153] : tensor<64x16xf32>
       linalg.yield %extracted : f32
     } -> tensor<8x16xf32>
     %expanded = tensor.expand_shape %7 [[0, 1], [2]] output_shape [1, 8, 16] : tensor<8x16xf32> into tensor<1x8x16xf32>
     %8 = tensor.empty() : tensor<1x8x16xf32>
-    %9 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%expanded, %cst_21 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %9 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%expanded, %_2Fmodel2Fembeddings2Ftoken_type_embeddings2FGather_output_0 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %10 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%9, %cst_20 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %10 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%9, %_2Fmodel2Fembeddings2Fposition_embeddings2FGather_output_0 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %11 = tensor.empty() : tensor<1x8x1xf32>
@@ -92,22 +107,22 @@ module {
     } -> tensor<1x8x1xf32>
     %14 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%13 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.divf %in, %cst_23 : f32
+      %152 = arith.divf %in, %cst_8 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
-    %collapsed_25 = tensor.collapse_shape %14 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
-    %15 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_25 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    %collapsed_10 = tensor.collapse_shape %14 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
+    %15 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_10 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x8x16xf32>
     %16 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%10, %15 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.subf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.subf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %17 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%16, %16 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %18 = linalg.generic {indexing_maps = [#map2, #map3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%17 : tensor<1x8x16xf32>) outs(%12 : tensor<1x8x1xf32>) {
@@ -117,12 +132,12 @@ module {
     } -> tensor<1x8x1xf32>
     %19 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%18 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.divf %in, %cst_23 : f32
+      %152 = arith.divf %in, %cst_8 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
     %20 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%19 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.addf %in, %cst_24 : f32
+      %152 = arith.addf %in, %cst_9 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
     %21 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%20 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
@@ -130,62 +145,62 @@ module {
       %152 = math.rsqrt %in : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
-    %collapsed_26 = tensor.collapse_shape %21 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
-    %22 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_26 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    %collapsed_11 = tensor.collapse_shape %21 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
+    %22 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_11 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x8x16xf32>
     %23 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%16, %22 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %24 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%23, %cst_2 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    %24 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%23, %cst_7 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %25 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%24, %cst_3 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %25 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%24, %cst_6 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %collapsed_27 = tensor.collapse_shape %25 [[0, 1], [2]] : tensor<1x8x16xf32> into tensor<8x16xf32>
+    %collapsed_12 = tensor.collapse_shape %25 [[0, 1], [2]] : tensor<1x8x16xf32> into tensor<8x16xf32>
     %26 = linalg.fill ins(%cst : f32) outs(%6 : tensor<8x16xf32>) -> tensor<8x16xf32>
-    %27 = linalg.matmul ins(%collapsed_27, %cst_5 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
-    %28 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%27, %cst_3 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %27 = linalg.matmul ins(%collapsed_12, %onnx__MatMul_248 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
+    %28 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%27, %cst_6 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x16xf32>
-    %expanded_28 = tensor.expand_shape %28 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
+    %expanded_13 = tensor.expand_shape %28 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
     %29 = tensor.empty() : tensor<1x2x8x8xf32>
-    %transposed = linalg.transpose ins(%expanded_28 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 1, 3] 
-    %30 = linalg.matmul ins(%collapsed_27, %cst_6 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
-    %31 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%30, %cst_3 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %transposed = linalg.transpose ins(%expanded_13 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 1, 3] 
+    %30 = linalg.matmul ins(%collapsed_12, %onnx__MatMul_264 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
+    %31 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%30, %cst_6 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x16xf32>
-    %expanded_29 = tensor.expand_shape %31 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
-    %32 = linalg.matmul ins(%collapsed_27, %cst_7 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
-    %33 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%32, %cst_3 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %expanded_14 = tensor.expand_shape %31 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
+    %32 = linalg.matmul ins(%collapsed_12, %onnx__MatMul_265 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
+    %33 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%32, %cst_6 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x16xf32>
-    %expanded_30 = tensor.expand_shape %33 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
-    %transposed_31 = linalg.transpose ins(%expanded_30 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 1, 3] 
-    %transposed_32 = linalg.transpose ins(%expanded_29 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 3, 1] 
-    %collapsed_33 = tensor.collapse_shape %transposed [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
-    %collapsed_34 = tensor.collapse_shape %transposed_32 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
+    %expanded_15 = tensor.expand_shape %33 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
+    %transposed_16 = linalg.transpose ins(%expanded_15 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 1, 3] 
+    %transposed_17 = linalg.transpose ins(%expanded_14 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 3, 1] 
+    %collapsed_18 = tensor.collapse_shape %transposed [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
+    %collapsed_19 = tensor.collapse_shape %transposed_17 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
     %34 = tensor.empty() : tensor<2x8x8xf32>
     %35 = linalg.fill ins(%cst : f32) outs(%34 : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
-    %36 = linalg.batch_matmul ins(%collapsed_33, %collapsed_34 : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%35 : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
-    %expanded_35 = tensor.expand_shape %36 [[0, 1], [2], [3]] output_shape [1, 2, 8, 8] : tensor<2x8x8xf32> into tensor<1x2x8x8xf32>
-    %37 = linalg.generic {indexing_maps = [#map7, #map8, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%expanded_35, %cst_22 : tensor<1x2x8x8xf32>, tensor<f32>) outs(%29 : tensor<1x2x8x8xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    %36 = linalg.batch_matmul ins(%collapsed_18, %collapsed_19 : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%35 : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+    %expanded_20 = tensor.expand_shape %36 [[0, 1], [2], [3]] output_shape [1, 2, 8, 8] : tensor<2x8x8xf32> into tensor<1x2x8x8xf32>
+    %37 = linalg.generic {indexing_maps = [#map7, #map8, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%expanded_20, %cst_1 : tensor<1x2x8x8xf32>, tensor<f32>) outs(%29 : tensor<1x2x8x8xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x2x8x8xf32>
     %38 = tensor.empty() : tensor<1x2x8xi64>
@@ -193,18 +208,18 @@ module {
     %40 = tensor.empty() : tensor<1x2x8xf32>
     %41 = linalg.fill ins(%cst_0 : f32) outs(%40 : tensor<1x2x8xf32>) -> tensor<1x2x8xf32>
     %42:2 = linalg.generic {indexing_maps = [#map7, #map9, #map9], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%37 : tensor<1x2x8x8xf32>) outs(%41, %39 : tensor<1x2x8xf32>, tensor<1x2x8xi64>) {
-    ^bb0(%in: f32, %out: f32, %out_70: i64):
+    ^bb0(%in: f32, %out: f32, %out_55: i64):
       %152 = linalg.index 3 : index
       %153 = arith.index_cast %152 : index to i64
       %154 = arith.maximumf %in, %out : f32
       %155 = arith.cmpf ogt, %in, %out : f32
-      %156 = arith.select %155, %153, %out_70 : i64
+      %156 = arith.select %155, %153, %out_55 : i64
       linalg.yield %154, %156 : f32, i64
     } -> (tensor<1x2x8xf32>, tensor<1x2x8xi64>)
-    %expanded_36 = tensor.expand_shape %42#0 [[0], [1], [2, 3]] output_shape [1, 2, 8, 1] : tensor<1x2x8xf32> into tensor<1x2x8x1xf32>
-    %43 = linalg.generic {indexing_maps = [#map7, #map10, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%37, %expanded_36 : tensor<1x2x8x8xf32>, tensor<1x2x8x1xf32>) outs(%29 : tensor<1x2x8x8xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.subf %in, %in_70 : f32
+    %expanded_21 = tensor.expand_shape %42#0 [[0], [1], [2, 3]] output_shape [1, 2, 8, 1] : tensor<1x2x8xf32> into tensor<1x2x8x1xf32>
+    %43 = linalg.generic {indexing_maps = [#map7, #map10, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%37, %expanded_21 : tensor<1x2x8x8xf32>, tensor<1x2x8x1xf32>) outs(%29 : tensor<1x2x8x8xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.subf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x2x8x8xf32>
     %44 = linalg.generic {indexing_maps = [#map7, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%43 : tensor<1x2x8x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) {
@@ -220,27 +235,27 @@ module {
       linalg.yield %152 : f32
     } -> tensor<1x2x8x1xf32>
     %48 = linalg.generic {indexing_maps = [#map7, #map10, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%44, %47 : tensor<1x2x8x8xf32>, tensor<1x2x8x1xf32>) outs(%29 : tensor<1x2x8x8xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.divf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.divf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x2x8x8xf32>
-    %collapsed_37 = tensor.collapse_shape %48 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
-    %collapsed_38 = tensor.collapse_shape %transposed_31 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
-    %49 = linalg.batch_matmul ins(%collapsed_37, %collapsed_38 : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%35 : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
-    %expanded_39 = tensor.expand_shape %49 [[0, 1], [2], [3]] output_shape [1, 2, 8, 8] : tensor<2x8x8xf32> into tensor<1x2x8x8xf32>
+    %collapsed_22 = tensor.collapse_shape %48 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
+    %collapsed_23 = tensor.collapse_shape %transposed_16 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
+    %49 = linalg.batch_matmul ins(%collapsed_22, %collapsed_23 : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%35 : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+    %expanded_24 = tensor.expand_shape %49 [[0, 1], [2], [3]] output_shape [1, 2, 8, 8] : tensor<2x8x8xf32> into tensor<1x2x8x8xf32>
     %50 = tensor.empty() : tensor<1x8x2x8xf32>
-    %transposed_40 = linalg.transpose ins(%expanded_39 : tensor<1x2x8x8xf32>) outs(%50 : tensor<1x8x2x8xf32>) permutation = [0, 2, 1, 3] 
-    %collapsed_41 = tensor.collapse_shape %transposed_40 [[0], [1], [2, 3]] : tensor<1x8x2x8xf32> into tensor<1x8x16xf32>
+    %transposed_25 = linalg.transpose ins(%expanded_24 : tensor<1x2x8x8xf32>) outs(%50 : tensor<1x8x2x8xf32>) permutation = [0, 2, 1, 3] 
+    %collapsed_26 = tensor.collapse_shape %transposed_25 [[0], [1], [2, 3]] : tensor<1x8x2x8xf32> into tensor<1x8x16xf32>
     %51 = tensor.empty() : tensor<1x16x16xf32>
-    %52 = linalg.generic {indexing_maps = [#map11, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%cst_8 : tensor<16x16xf32>) outs(%51 : tensor<1x16x16xf32>) {
+    %52 = linalg.generic {indexing_maps = [#map11, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%onnx__MatMul_270 : tensor<16x16xf32>) outs(%51 : tensor<1x16x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x16x16xf32>
     %53 = linalg.fill ins(%cst : f32) outs(%8 : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
-    %54 = linalg.batch_matmul ins(%collapsed_41, %52 : tensor<1x8x16xf32>, tensor<1x16x16xf32>) outs(%53 : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
+    %54 = linalg.batch_matmul ins(%collapsed_26, %52 : tensor<1x8x16xf32>, tensor<1x16x16xf32>) outs(%53 : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
     %55 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%54, %25 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %56 = linalg.generic {indexing_maps = [#map2, #map3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%55 : tensor<1x8x16xf32>) outs(%12 : tensor<1x8x1xf32>) {
@@ -250,22 +265,22 @@ module {
     } -> tensor<1x8x1xf32>
     %57 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%56 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.divf %in, %cst_23 : f32
+      %152 = arith.divf %in, %cst_8 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
-    %collapsed_42 = tensor.collapse_shape %57 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
-    %58 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_42 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    %collapsed_27 = tensor.collapse_shape %57 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
+    %58 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_27 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x8x16xf32>
     %59 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%55, %58 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.subf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.subf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %60 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%59, %59 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %61 = linalg.generic {indexing_maps = [#map2, #map3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%60 : tensor<1x8x16xf32>) outs(%12 : tensor<1x8x1xf32>) {
@@ -275,12 +290,12 @@ module {
     } -> tensor<1x8x1xf32>
     %62 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%61 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.divf %in, %cst_23 : f32
+      %152 = arith.divf %in, %cst_8 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
     %63 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%62 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.addf %in, %cst_24 : f32
+      %152 = arith.addf %in, %cst_9 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
     %64 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%63 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
@@ -288,37 +303,37 @@ module {
       %152 = math.rsqrt %in : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
-    %collapsed_43 = tensor.collapse_shape %64 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
-    %65 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_43 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    %collapsed_28 = tensor.collapse_shape %64 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
+    %65 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_28 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x8x16xf32>
     %66 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%59, %65 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %67 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%66, %cst_2 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    %67 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%66, %cst_7 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %68 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%67, %cst_3 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %68 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%67, %cst_6 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %69 = tensor.empty() : tensor<1x16x32xf32>
-    %70 = linalg.generic {indexing_maps = [#map11, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%cst_9 : tensor<16x32xf32>) outs(%69 : tensor<1x16x32xf32>) {
+    %70 = linalg.generic {indexing_maps = [#map11, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%onnx__MatMul_271 : tensor<16x32xf32>) outs(%69 : tensor<1x16x32xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x16x32xf32>
     %71 = tensor.empty() : tensor<1x8x32xf32>
     %72 = linalg.fill ins(%cst : f32) outs(%71 : tensor<1x8x32xf32>) -> tensor<1x8x32xf32>
     %73 = linalg.batch_matmul ins(%68, %70 : tensor<1x8x16xf32>, tensor<1x16x32xf32>) outs(%72 : tensor<1x8x32xf32>) -> tensor<1x8x32xf32>
-    %74 = linalg.generic {indexing_maps = [#map2, #map12, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%73, %cst_17 : tensor<1x8x32xf32>, tensor<f32>) outs(%71 : tensor<1x8x32xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.divf %in, %in_70 : f32
+    %74 = linalg.generic {indexing_maps = [#map2, #map12, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%73, %cst_4 : tensor<1x8x32xf32>, tensor<f32>) outs(%71 : tensor<1x8x32xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.divf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x32xf32>
     %75 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%74 : tensor<1x8x32xf32>) outs(%71 : tensor<1x8x32xf32>) {
@@ -326,32 +341,32 @@ module {
       %152 = math.erf %in : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x32xf32>
-    %76 = linalg.generic {indexing_maps = [#map2, #map12, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%75, %cst_18 : tensor<1x8x32xf32>, tensor<f32>) outs(%71 : tensor<1x8x32xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %76 = linalg.generic {indexing_maps = [#map2, #map12, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%75, %cst_3 : tensor<1x8x32xf32>, tensor<f32>) outs(%71 : tensor<1x8x32xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x32xf32>
     %77 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%73, %76 : tensor<1x8x32xf32>, tensor<1x8x32xf32>) outs(%71 : tensor<1x8x32xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x32xf32>
-    %78 = linalg.generic {indexing_maps = [#map2, #map12, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%77, %cst_19 : tensor<1x8x32xf32>, tensor<f32>) outs(%71 : tensor<1x8x32xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    %78 = linalg.generic {indexing_maps = [#map2, #map12, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%77, %cst_2 : tensor<1x8x32xf32>, tensor<f32>) outs(%71 : tensor<1x8x32xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x32xf32>
-    %collapsed_44 = tensor.collapse_shape %78 [[0, 1], [2]] : tensor<1x8x32xf32> into tensor<8x32xf32>
-    %79 = linalg.matmul ins(%collapsed_44, %cst_10 : tensor<8x32xf32>, tensor<32x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
-    %80 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%79, %cst_3 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %collapsed_29 = tensor.collapse_shape %78 [[0, 1], [2]] : tensor<1x8x32xf32> into tensor<8x32xf32>
+    %79 = linalg.matmul ins(%collapsed_29, %onnx__MatMul_272 : tensor<8x32xf32>, tensor<32x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
+    %80 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%79, %cst_6 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x16xf32>
-    %expanded_45 = tensor.expand_shape %80 [[0, 1], [2]] output_shape [1, 8, 16] : tensor<8x16xf32> into tensor<1x8x16xf32>
-    %81 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%expanded_45, %68 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %expanded_30 = tensor.expand_shape %80 [[0, 1], [2]] output_shape [1, 8, 16] : tensor<8x16xf32> into tensor<1x8x16xf32>
+    %81 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%expanded_30, %68 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %82 = linalg.generic {indexing_maps = [#map2, #map3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%81 : tensor<1x8x16xf32>) outs(%12 : tensor<1x8x1xf32>) {
@@ -361,22 +376,22 @@ module {
     } -> tensor<1x8x1xf32>
     %83 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%82 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.divf %in, %cst_23 : f32
+      %152 = arith.divf %in, %cst_8 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
-    %collapsed_46 = tensor.collapse_shape %83 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
-    %84 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_46 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    %collapsed_31 = tensor.collapse_shape %83 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
+    %84 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_31 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x8x16xf32>
     %85 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%81, %84 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.subf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.subf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %86 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%85, %85 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %87 = linalg.generic {indexing_maps = [#map2, #map3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%86 : tensor<1x8x16xf32>) outs(%12 : tensor<1x8x1xf32>) {
@@ -386,12 +401,12 @@ module {
     } -> tensor<1x8x1xf32>
     %88 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%87 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.divf %in, %cst_23 : f32
+      %152 = arith.divf %in, %cst_8 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
     %89 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%88 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.addf %in, %cst_24 : f32
+      %152 = arith.addf %in, %cst_9 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
     %90 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%89 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
@@ -399,73 +414,73 @@ module {
       %152 = math.rsqrt %in : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
-    %collapsed_47 = tensor.collapse_shape %90 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
-    %91 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_47 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    %collapsed_32 = tensor.collapse_shape %90 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
+    %91 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_32 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x8x16xf32>
     %92 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%85, %91 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %93 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%92, %cst_2 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    %93 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%92, %cst_7 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %94 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%93, %cst_3 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %94 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%93, %cst_6 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %collapsed_48 = tensor.collapse_shape %94 [[0, 1], [2]] : tensor<1x8x16xf32> into tensor<8x16xf32>
-    %95 = linalg.matmul ins(%collapsed_48, %cst_11 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
-    %96 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%95, %cst_3 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %collapsed_33 = tensor.collapse_shape %94 [[0, 1], [2]] : tensor<1x8x16xf32> into tensor<8x16xf32>
+    %95 = linalg.matmul ins(%collapsed_33, %onnx__MatMul_273 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
+    %96 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%95, %cst_6 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x16xf32>
-    %expanded_49 = tensor.expand_shape %96 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
-    %transposed_50 = linalg.transpose ins(%expanded_49 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 1, 3] 
-    %97 = linalg.matmul ins(%collapsed_48, %cst_12 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
-    %98 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%97, %cst_3 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %expanded_34 = tensor.expand_shape %96 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
+    %transposed_35 = linalg.transpose ins(%expanded_34 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 1, 3] 
+    %97 = linalg.matmul ins(%collapsed_33, %onnx__MatMul_289 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
+    %98 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%97, %cst_6 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x16xf32>
-    %expanded_51 = tensor.expand_shape %98 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
-    %99 = linalg.matmul ins(%collapsed_48, %cst_13 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
-    %100 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%99, %cst_3 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %expanded_36 = tensor.expand_shape %98 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
+    %99 = linalg.matmul ins(%collapsed_33, %onnx__MatMul_290 : tensor<8x16xf32>, tensor<16x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
+    %100 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%99, %cst_6 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x16xf32>
-    %expanded_52 = tensor.expand_shape %100 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
-    %transposed_53 = linalg.transpose ins(%expanded_52 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 1, 3] 
-    %transposed_54 = linalg.transpose ins(%expanded_51 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 3, 1] 
-    %collapsed_55 = tensor.collapse_shape %transposed_50 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
-    %collapsed_56 = tensor.collapse_shape %transposed_54 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
-    %101 = linalg.batch_matmul ins(%collapsed_55, %collapsed_56 : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%35 : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
-    %expanded_57 = tensor.expand_shape %101 [[0, 1], [2], [3]] output_shape [1, 2, 8, 8] : tensor<2x8x8xf32> into tensor<1x2x8x8xf32>
-    %102 = linalg.generic {indexing_maps = [#map7, #map8, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%expanded_57, %cst_22 : tensor<1x2x8x8xf32>, tensor<f32>) outs(%29 : tensor<1x2x8x8xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    %expanded_37 = tensor.expand_shape %100 [[0, 1], [2, 3]] output_shape [1, 8, 2, 8] : tensor<8x16xf32> into tensor<1x8x2x8xf32>
+    %transposed_38 = linalg.transpose ins(%expanded_37 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 1, 3] 
+    %transposed_39 = linalg.transpose ins(%expanded_36 : tensor<1x8x2x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) permutation = [0, 2, 3, 1] 
+    %collapsed_40 = tensor.collapse_shape %transposed_35 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
+    %collapsed_41 = tensor.collapse_shape %transposed_39 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
+    %101 = linalg.batch_matmul ins(%collapsed_40, %collapsed_41 : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%35 : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+    %expanded_42 = tensor.expand_shape %101 [[0, 1], [2], [3]] output_shape [1, 2, 8, 8] : tensor<2x8x8xf32> into tensor<1x2x8x8xf32>
+    %102 = linalg.generic {indexing_maps = [#map7, #map8, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%expanded_42, %cst_1 : tensor<1x2x8x8xf32>, tensor<f32>) outs(%29 : tensor<1x2x8x8xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x2x8x8xf32>
     %103:2 = linalg.generic {indexing_maps = [#map7, #map9, #map9], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%102 : tensor<1x2x8x8xf32>) outs(%41, %39 : tensor<1x2x8xf32>, tensor<1x2x8xi64>) {
-    ^bb0(%in: f32, %out: f32, %out_70: i64):
+    ^bb0(%in: f32, %out: f32, %out_55: i64):
       %152 = linalg.index 3 : index
       %153 = arith.index_cast %152 : index to i64
       %154 = arith.maximumf %in, %out : f32
       %155 = arith.cmpf ogt, %in, %out : f32
-      %156 = arith.select %155, %153, %out_70 : i64
+      %156 = arith.select %155, %153, %out_55 : i64
       linalg.yield %154, %156 : f32, i64
     } -> (tensor<1x2x8xf32>, tensor<1x2x8xi64>)
-    %expanded_58 = tensor.expand_shape %103#0 [[0], [1], [2, 3]] output_shape [1, 2, 8, 1] : tensor<1x2x8xf32> into tensor<1x2x8x1xf32>
-    %104 = linalg.generic {indexing_maps = [#map7, #map10, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%102, %expanded_58 : tensor<1x2x8x8xf32>, tensor<1x2x8x1xf32>) outs(%29 : tensor<1x2x8x8xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.subf %in, %in_70 : f32
+    %expanded_43 = tensor.expand_shape %103#0 [[0], [1], [2, 3]] output_shape [1, 2, 8, 1] : tensor<1x2x8xf32> into tensor<1x2x8x1xf32>
+    %104 = linalg.generic {indexing_maps = [#map7, #map10, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%102, %expanded_43 : tensor<1x2x8x8xf32>, tensor<1x2x8x1xf32>) outs(%29 : tensor<1x2x8x8xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.subf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x2x8x8xf32>
     %105 = linalg.generic {indexing_maps = [#map7, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%104 : tensor<1x2x8x8xf32>) outs(%29 : tensor<1x2x8x8xf32>) {
@@ -479,24 +494,24 @@ module {
       linalg.yield %152 : f32
     } -> tensor<1x2x8x1xf32>
     %107 = linalg.generic {indexing_maps = [#map7, #map10, #map7], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%105, %106 : tensor<1x2x8x8xf32>, tensor<1x2x8x1xf32>) outs(%29 : tensor<1x2x8x8xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.divf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.divf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x2x8x8xf32>
-    %collapsed_59 = tensor.collapse_shape %107 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
-    %collapsed_60 = tensor.collapse_shape %transposed_53 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
-    %108 = linalg.batch_matmul ins(%collapsed_59, %collapsed_60 : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%35 : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
-    %expanded_61 = tensor.expand_shape %108 [[0, 1], [2], [3]] output_shape [1, 2, 8, 8] : tensor<2x8x8xf32> into tensor<1x2x8x8xf32>
-    %transposed_62 = linalg.transpose ins(%expanded_61 : tensor<1x2x8x8xf32>) outs(%50 : tensor<1x8x2x8xf32>) permutation = [0, 2, 1, 3] 
-    %collapsed_63 = tensor.collapse_shape %transposed_62 [[0], [1], [2, 3]] : tensor<1x8x2x8xf32> into tensor<1x8x16xf32>
-    %109 = linalg.generic {indexing_maps = [#map11, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%cst_14 : tensor<16x16xf32>) outs(%51 : tensor<1x16x16xf32>) {
+    %collapsed_44 = tensor.collapse_shape %107 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
+    %collapsed_45 = tensor.collapse_shape %transposed_38 [[0, 1], [2], [3]] : tensor<1x2x8x8xf32> into tensor<2x8x8xf32>
+    %108 = linalg.batch_matmul ins(%collapsed_44, %collapsed_45 : tensor<2x8x8xf32>, tensor<2x8x8xf32>) outs(%35 : tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+    %expanded_46 = tensor.expand_shape %108 [[0, 1], [2], [3]] output_shape [1, 2, 8, 8] : tensor<2x8x8xf32> into tensor<1x2x8x8xf32>
+    %transposed_47 = linalg.transpose ins(%expanded_46 : tensor<1x2x8x8xf32>) outs(%50 : tensor<1x8x2x8xf32>) permutation = [0, 2, 1, 3] 
+    %collapsed_48 = tensor.collapse_shape %transposed_47 [[0], [1], [2, 3]] : tensor<1x8x2x8xf32> into tensor<1x8x16xf32>
+    %109 = linalg.generic {indexing_maps = [#map11, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%onnx__MatMul_295 : tensor<16x16xf32>) outs(%51 : tensor<1x16x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x16x16xf32>
-    %110 = linalg.batch_matmul ins(%collapsed_63, %109 : tensor<1x8x16xf32>, tensor<1x16x16xf32>) outs(%53 : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
+    %110 = linalg.batch_matmul ins(%collapsed_48, %109 : tensor<1x8x16xf32>, tensor<1x16x16xf32>) outs(%53 : tensor<1x8x16xf32>) -> tensor<1x8x16xf32>
     %111 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%110, %94 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %112 = linalg.generic {indexing_maps = [#map2, #map3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%111 : tensor<1x8x16xf32>) outs(%12 : tensor<1x8x1xf32>) {
@@ -506,22 +521,22 @@ module {
     } -> tensor<1x8x1xf32>
     %113 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%112 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.divf %in, %cst_23 : f32
+      %152 = arith.divf %in, %cst_8 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
-    %collapsed_64 = tensor.collapse_shape %113 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
-    %114 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_64 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    %collapsed_49 = tensor.collapse_shape %113 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
+    %114 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_49 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x8x16xf32>
     %115 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%111, %114 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.subf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.subf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %116 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%115, %115 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %117 = linalg.generic {indexing_maps = [#map2, #map3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%116 : tensor<1x8x16xf32>) outs(%12 : tensor<1x8x1xf32>) {
@@ -531,12 +546,12 @@ module {
     } -> tensor<1x8x1xf32>
     %118 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%117 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.divf %in, %cst_23 : f32
+      %152 = arith.divf %in, %cst_8 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
     %119 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%118 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.addf %in, %cst_24 : f32
+      %152 = arith.addf %in, %cst_9 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
     %120 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%119 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
@@ -544,38 +559,38 @@ module {
       %152 = math.rsqrt %in : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
-    %collapsed_65 = tensor.collapse_shape %120 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
-    %121 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_65 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    %collapsed_50 = tensor.collapse_shape %120 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
+    %121 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_50 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x8x16xf32>
     %122 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%115, %121 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %123 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%122, %cst_2 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    %123 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%122, %cst_7 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %124 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%123, %cst_3 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %124 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%123, %cst_6 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %collapsed_66 = tensor.collapse_shape %124 [[0, 1], [2]] : tensor<1x8x16xf32> into tensor<8x16xf32>
+    %collapsed_51 = tensor.collapse_shape %124 [[0, 1], [2]] : tensor<1x8x16xf32> into tensor<8x16xf32>
     %125 = tensor.empty() : tensor<8x32xf32>
     %126 = linalg.fill ins(%cst : f32) outs(%125 : tensor<8x32xf32>) -> tensor<8x32xf32>
-    %127 = linalg.matmul ins(%collapsed_66, %cst_15 : tensor<8x16xf32>, tensor<16x32xf32>) outs(%126 : tensor<8x32xf32>) -> tensor<8x32xf32>
-    %128 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%127, %cst_4 : tensor<8x32xf32>, tensor<32xf32>) outs(%125 : tensor<8x32xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %127 = linalg.matmul ins(%collapsed_51, %onnx__MatMul_296 : tensor<8x16xf32>, tensor<16x32xf32>) outs(%126 : tensor<8x32xf32>) -> tensor<8x32xf32>
+    %128 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%127, %cst_5 : tensor<8x32xf32>, tensor<32xf32>) outs(%125 : tensor<8x32xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x32xf32>
-    %129 = linalg.generic {indexing_maps = [#map, #map13, #map], iterator_types = ["parallel", "parallel"]} ins(%128, %cst_17 : tensor<8x32xf32>, tensor<f32>) outs(%125 : tensor<8x32xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.divf %in, %in_70 : f32
+    %129 = linalg.generic {indexing_maps = [#map, #map13, #map], iterator_types = ["parallel", "parallel"]} ins(%128, %cst_4 : tensor<8x32xf32>, tensor<f32>) outs(%125 : tensor<8x32xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.divf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x32xf32>
     %130 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]} ins(%129 : tensor<8x32xf32>) outs(%125 : tensor<8x32xf32>) {
@@ -583,31 +598,31 @@ module {
       %152 = math.erf %in : f32
       linalg.yield %152 : f32
     } -> tensor<8x32xf32>
-    %131 = linalg.generic {indexing_maps = [#map, #map13, #map], iterator_types = ["parallel", "parallel"]} ins(%130, %cst_18 : tensor<8x32xf32>, tensor<f32>) outs(%125 : tensor<8x32xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %131 = linalg.generic {indexing_maps = [#map, #map13, #map], iterator_types = ["parallel", "parallel"]} ins(%130, %cst_3 : tensor<8x32xf32>, tensor<f32>) outs(%125 : tensor<8x32xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x32xf32>
     %132 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]} ins(%128, %131 : tensor<8x32xf32>, tensor<8x32xf32>) outs(%125 : tensor<8x32xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x32xf32>
-    %133 = linalg.generic {indexing_maps = [#map, #map13, #map], iterator_types = ["parallel", "parallel"]} ins(%132, %cst_19 : tensor<8x32xf32>, tensor<f32>) outs(%125 : tensor<8x32xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    %133 = linalg.generic {indexing_maps = [#map, #map13, #map], iterator_types = ["parallel", "parallel"]} ins(%132, %cst_2 : tensor<8x32xf32>, tensor<f32>) outs(%125 : tensor<8x32xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x32xf32>
-    %134 = linalg.matmul ins(%133, %cst_16 : tensor<8x32xf32>, tensor<32x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
-    %135 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%134, %cst_3 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %134 = linalg.matmul ins(%133, %onnx__MatMul_297 : tensor<8x32xf32>, tensor<32x16xf32>) outs(%26 : tensor<8x16xf32>) -> tensor<8x16xf32>
+    %135 = linalg.generic {indexing_maps = [#map, #map6, #map], iterator_types = ["parallel", "parallel"]} ins(%134, %cst_6 : tensor<8x16xf32>, tensor<16xf32>) outs(%6 : tensor<8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<8x16xf32>
-    %expanded_67 = tensor.expand_shape %135 [[0, 1], [2]] output_shape [1, 8, 16] : tensor<8x16xf32> into tensor<1x8x16xf32>
-    %136 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%expanded_67, %124 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %expanded_52 = tensor.expand_shape %135 [[0, 1], [2]] output_shape [1, 8, 16] : tensor<8x16xf32> into tensor<1x8x16xf32>
+    %136 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%expanded_52, %124 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %137 = linalg.generic {indexing_maps = [#map2, #map3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%136 : tensor<1x8x16xf32>) outs(%12 : tensor<1x8x1xf32>) {
@@ -617,22 +632,22 @@ module {
     } -> tensor<1x8x1xf32>
     %138 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%137 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.divf %in, %cst_23 : f32
+      %152 = arith.divf %in, %cst_8 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
-    %collapsed_68 = tensor.collapse_shape %138 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
-    %139 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_68 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    %collapsed_53 = tensor.collapse_shape %138 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
+    %139 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_53 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x8x16xf32>
     %140 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%136, %139 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.subf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.subf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %141 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%140, %140 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %142 = linalg.generic {indexing_maps = [#map2, #map3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%141 : tensor<1x8x16xf32>) outs(%12 : tensor<1x8x1xf32>) {
@@ -642,12 +657,12 @@ module {
     } -> tensor<1x8x1xf32>
     %143 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%142 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.divf %in, %cst_23 : f32
+      %152 = arith.divf %in, %cst_8 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
     %144 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%143 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %152 = arith.addf %in, %cst_24 : f32
+      %152 = arith.addf %in, %cst_9 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
     %145 = linalg.generic {indexing_maps = [#map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%144 : tensor<1x8x1xf32>) outs(%11 : tensor<1x8x1xf32>) {
@@ -655,24 +670,24 @@ module {
       %152 = math.rsqrt %in : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x1xf32>
-    %collapsed_69 = tensor.collapse_shape %145 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
-    %146 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_69 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    %collapsed_54 = tensor.collapse_shape %145 [[0], [1, 2]] : tensor<1x8x1xf32> into tensor<1x8xf32>
+    %146 = linalg.generic {indexing_maps = [#map4, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%collapsed_54 : tensor<1x8xf32>) outs(%8 : tensor<1x8x16xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<1x8x16xf32>
     %147 = linalg.generic {indexing_maps = [#map2, #map2, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%140, %146 : tensor<1x8x16xf32>, tensor<1x8x16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %148 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%147, %cst_2 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.mulf %in, %in_70 : f32
+    %148 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%147, %cst_7 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.mulf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
-    %149 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%148, %cst_3 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
-    ^bb0(%in: f32, %in_70: f32, %out: f32):
-      %152 = arith.addf %in, %in_70 : f32
+    %149 = linalg.generic {indexing_maps = [#map2, #map5, #map2], iterator_types = ["parallel", "parallel", "parallel"]} ins(%148, %cst_6 : tensor<1x8x16xf32>, tensor<16xf32>) outs(%8 : tensor<1x8x16xf32>) {
+    ^bb0(%in: f32, %in_55: f32, %out: f32):
+      %152 = arith.addf %in, %in_55 : f32
       linalg.yield %152 : f32
     } -> tensor<1x8x16xf32>
     %150 = hal.tensor.barrier join(%149 : tensor<1x8x16xf32>) => %arg2 : !hal.fence

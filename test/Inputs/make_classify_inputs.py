@@ -7,12 +7,17 @@
 - bert-tiny-input.mlir (classify-bert.mlir): a tiny BERT encoder (token,
   position and type embeddings, i.e. gathers; attention; layernorms; GELU
   MLPs): vocab 64, hidden 16, 2 layers, 2 heads, intermediate 32, seq 8.
+- swin-t-input.mlir (classify-swin-t.mlir): the zoo's Swin-T itself (embed
+  96, depths [2, 2, 6, 2], heads [3, 6, 12, 24], window 7, 224 px), the
+  model of the paper's Swin results.
 
 Both are exported with the zoo's recipe (`smartmem.zoo`: seeded random
 weights, opset 18, onnxsim), imported with `iree-import-onnx`, lowered with
 `iree-compile --compile-to=input` for the Vulkan target, and their weights are
-then replaced by splat constants of the same types (the op structure, all that
-classification reads, is untouched) so that the files stay small.
+then replaced by splat constants of the same types (weights are imported as
+external parameters, whose globals get splat initial values; the op
+structure, all that classification reads, is untouched) so that the files
+stay small.
 
 Usage: .venv/bin/python test/Inputs/make_classify_inputs.py [KEEP_DIR]
 """
@@ -45,7 +50,10 @@ MODELS: dict[str, zoo.ModelSpec] = {
         zoo._make("BertModel", "BertConfig", vocab_size=64, hidden_size=16, num_hidden_layers=2,
                   num_attention_heads=2, intermediate_size=32, max_position_embeddings=16),
     ),
+    "swin-t-input.mlir": zoo.get_spec("swin_t"),
 }
+# Models taken as the zoo builds them (`python -m smartmem.zoo build NAME`).
+FROM_ZOO = ("swin_t",)
 
 # Constants with more elements than this become splats.
 MAX_KEPT_ELEMENTS = 16
@@ -68,11 +76,32 @@ def splat_like(attr: ir.Attribute) -> ir.Attribute | None:
     return ir.DenseElementsAttr.get_splat(ir.RankedTensorType.get(shaped.shape, element), scalar)
 
 
+def splat_global(op: ir.Operation) -> ir.Attribute | None:
+    """A splat initial value for a util.global holding an external parameter."""
+    if op.name != "util.global" or "initial_value" not in op.attributes:
+        return None
+    initial = op.attributes["initial_value"]
+    if isinstance(initial, (ir.DenseElementsAttr, ir.DenseResourceElementsAttr)):
+        return splat_like(initial)
+    global_type = op.attributes["type"].value
+    if not isinstance(global_type, ir.RankedTensorType) or not global_type.has_static_shape:
+        return None
+    element = global_type.element_type
+    scalar = (ir.IntegerAttr.get(element, 0) if isinstance(element, (ir.IntegerType, ir.IndexType))
+              else ir.FloatAttr.get(element, 0.03125))
+    return ir.DenseElementsAttr.get_splat(global_type, scalar)
+
+
 def replace_weights(module: ir.Module) -> int:
     replaced = 0
 
     def visit(op: ir.Operation) -> ir.WalkResult:
         nonlocal replaced
+        splat = splat_global(op)
+        if splat is not None:
+            op.attributes["initial_value"] = splat
+            replaced += 1
+            return ir.WalkResult.ADVANCE
         for name in list(op.attributes):
             splat = splat_like(op.attributes[name])
             if splat is not None:
@@ -85,10 +114,15 @@ def replace_weights(module: ir.Module) -> int:
 
 
 def generate(output: Path, spec: zoo.ModelSpec, work: Path) -> None:
-    onnx_path = work / f"{spec.name}.onnx"
-    zoo._export(spec, zoo.build_torch(spec), zoo.model_input(spec), onnx_path)
+    if spec.name in FROM_ZOO:
+        onnx_path = zoo.build(spec.name).onnx  # cached by the zoo
+    else:
+        onnx_path = work / f"{spec.name}.onnx"
+        zoo._export(spec, zoo.build_torch(spec), zoo.model_input(spec), onnx_path)
     imported = work / f"{spec.name}.mlir"
-    subprocess.run([BIN / "iree-import-onnx", onnx_path, "-o", imported], check=True)
+    # Weights go to an external parameter file (discarded): only the IR is kept.
+    subprocess.run([BIN / "iree-import-onnx", onnx_path, "--externalize-params",
+                    f"--save-params-to={work / (spec.name + '.irpa')}", "-o", imported], check=True)
     lowered = work / f"{spec.name}_input.mlir"
     subprocess.run([BIN / "iree-compile", imported, "--iree-hal-target-device=vulkan",
                     "--compile-to=input", "-o", lowered], check=True)
