@@ -13,7 +13,8 @@ generic spellings of one computation get one class.
 - ILD & variable: ops with a reduction dim, a loop dim that no output map
   reads (matmul, batch_matmul, contractions, convolutions, pooling,
   linalg.reduce, the max/sum/mean/variance generics of softmax and
-  layernorm), plus linalg.softmax and iree_linalg_ext.attention. A reduction
+  layernorm), plus linalg.softmax and IREE's attention, scan, sort, top-k and
+  arg-compare, which all walk one dimension of their input. A reduction
   walks its reduction dim, so whether that dim is contiguous in the input
   decides its speed; its output is written element by element in any order,
   so any output layout is possible.
@@ -32,7 +33,8 @@ generic spellings of one computation get one class.
   on how the input is laid out (ILD).
 - ILI & fixed: movement that selects elements: tensor.extract_slice /
   insert_slice / parallel_insert_slice / concat / pad / gather / scatter,
-  iree_linalg_ext.gather / scatter, copy generics whose input map is not a
+  iree_linalg_ext.gather / scatter / map_scatter / im2col, copy generics
+  whose input map is not a
   projected permutation (strided or offset reads; a constant 0 indexing a
   unit dim is a reshape, not a selection), and generics whose body
   reads with tensor.extract (gathers). Each element is fetched independently
@@ -46,7 +48,9 @@ Refuses (leaves untagged; counted as "untagged" by the census):
 - linalg ops without indexing maps other than softmax/pack/unpack (e.g.
   winograd transforms), and structured ops on buffers (no tensor results);
 - anything nested in a linalg body (linalg.yield, linalg.index, scalar math):
-  part of its op, which is tagged as a whole.
+  part of its op, which is tagged as a whole;
+- iree_linalg_ext ops not listed above (e.g. winograd transforms): no rule
+  yet; the census lists them as untagged rather than guessing.
 
 Example:
 
@@ -105,8 +109,14 @@ _BY_NAME: dict[str, tuple[OpClass, str]] = {
     "tensor.splat": (ILI_VARIABLE, "splat writes one value everywhere"),
     "iree_linalg_ext.attention": (ILD_VARIABLE, "attention reduces over keys"),
     "iree_linalg_ext.online_attention": (ILD_VARIABLE, "attention reduces over keys"),
+    "iree_linalg_ext.scan": (ILD_VARIABLE, "scan accumulates along its dimension"),
+    "iree_linalg_ext.sort": (ILD_VARIABLE, "sort compares along its dimension"),
+    "iree_linalg_ext.topk": (ILD_VARIABLE, "top-k reduces along its dimension"),
+    "iree_linalg_ext.arg_compare": (ILD_VARIABLE, "arg-compare reduces along its dimension"),
     "iree_linalg_ext.gather": (ILI_FIXED, "gather"),
     "iree_linalg_ext.scatter": (ILI_FIXED, "scatter"),
+    "iree_linalg_ext.map_scatter": (ILI_FIXED, "scatter"),
+    "iree_linalg_ext.im2col": (ILI_FIXED, "im2col gathers convolution patches"),
 }
 
 # Ops of the classified dialects that are deliberately left untagged.
