@@ -1,4 +1,4 @@
-"""Fold no-op layout conversions and compose chains of them.
+"""Fold no-op layout conversions, compose chains of them, drop dead and duplicate ones.
 
 A `smartmem.convert_layout` keeps the logical tensor and changes how it is
 stored, from `source` to `target`. Two facts make conversions cheap to
@@ -58,7 +58,7 @@ _REFUSED = True
 
 
 class CanonicalizeLayoutsPass(ModulePass):
-    """Fold identity smartmem.convert_layout ops and compose chains of them."""
+    """Fold, compose, deduplicate and erase dead smartmem.convert_layout ops."""
 
     name = "smartmem-canonicalize-layouts"
 
