@@ -24,6 +24,7 @@ PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-classify", "smartmem.passes.classify", "ClassifyPass"),
     PassEntry("smartmem-canonicalize-layouts", "smartmem.passes.canonicalize_layouts", "CanonicalizeLayoutsPass"),
     PassEntry("smartmem-fold-layout-chains", "smartmem.passes.fold_layout_chains", "FoldLayoutChainsPass"),
+    PassEntry("smartmem-write-through-layout-chains", "smartmem.passes.write_through_layout_chains", "WriteThroughLayoutChainsPass"),
     PassEntry("smartmem-concat-slices-to-transpose", "smartmem.passes.concat_slices_to_transpose", "ConcatSlicesToTransposePass"),
 )
 

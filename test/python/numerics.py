@@ -64,7 +64,7 @@ def _compile(text: str, target: str) -> bytes:
     return ireec.compile_str(text, extra_args=flags)
 
 
-def _run(vmfb: bytes, function: str, inputs: list[np.ndarray], target: str) -> list[np.ndarray]:
+def _run(vmfb: bytes, function: str, inputs: list[np.ndarray], target: str, n_results: int) -> list[np.ndarray]:
     """Run with `iree-run-module` (its npy I/O avoids the Vulkan host-import limits)."""
     _, driver = TARGET_FLAGS[target]
     with tempfile.TemporaryDirectory(prefix="smartmem-numerics-") as tmp:
@@ -74,7 +74,7 @@ def _run(vmfb: bytes, function: str, inputs: list[np.ndarray], target: str) -> l
         for i, array in enumerate(inputs):
             np.save(folder / f"in{i}.npy", array)
             command.append(f"--input=@{folder / f'in{i}.npy'}")
-        command.append(f"--output=+{folder / 'out.npy'}")
+        command += [f"--output=+{folder / 'out.npy'}"] * n_results
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"iree-run-module failed: {done.stderr.strip()}")
@@ -88,28 +88,31 @@ def _run(vmfb: bytes, function: str, inputs: list[np.ndarray], target: str) -> l
         return outputs
 
 
-def _input_shapes(text: str, function: str) -> list[tuple[tuple[int, ...], np.dtype]]:
+def _signature(text: str, function: str) -> tuple[list[tuple[tuple[int, ...], np.dtype]], int]:
+    """Input shapes/dtypes and the number of results of `function`."""
     context = make_context()
     module = ir.Module.parse(text, context)
     for op in module.body.operations:
         if op.operation.name == "func.func" and ir.StringAttr(op.attributes["sym_name"]).value == function:
             shapes = []
-            for arg_type in ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value).inputs:
+            function_type = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
+            for arg_type in function_type.inputs:
                 tensor_type = ir.RankedTensorType(arg_type)
                 if str(tensor_type.element_type) != "f32":
                     raise ValueError(f"{function}: only f32 inputs are supported, got {tensor_type}")
                 shapes.append((tuple(tensor_type.shape), np.dtype(np.float32)))
-            return shapes
+            return shapes, len(function_type.results)
     raise ValueError(f"no function @{function}")
 
 
 def compare_function(text: str, function: str, pipeline: str, target: str, seed: int | None = None) -> NumericsResult:
     seed = int(time.time_ns() % (2**31)) if seed is None else seed
     rng = np.random.default_rng(seed)
-    inputs = [rng.standard_normal(shape).astype(dtype) for shape, dtype in _input_shapes(text, function)]
+    shapes, n_results = _signature(text, function)
+    inputs = [rng.standard_normal(shape).astype(dtype) for shape, dtype in shapes]
     optimized = apply_pipeline(text, pipeline)
-    stock_out = _run(_compile(text, target), function, inputs, target)
-    new_out = _run(_compile(optimized, target), function, inputs, target)
+    stock_out = _run(_compile(text, target), function, inputs, target, n_results)
+    new_out = _run(_compile(optimized, target), function, inputs, target, n_results)
     if not stock_out or len(stock_out) != len(new_out):
         raise RuntimeError(f"{function}: got {len(stock_out)} stock and {len(new_out)} optimized results")
     errors = []

@@ -18,6 +18,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 CASES = {
     "fold-layout-chains": "builtin.module(smartmem-fold-layout-chains)",
     "concat-slices-to-transpose": "builtin.module(smartmem-concat-slices-to-transpose,smartmem-fold-layout-chains)",
+    "write-through-layout-chains": "builtin.module(smartmem-write-through-layout-chains)",
 }
 TOLERANCE = 1e-5
 

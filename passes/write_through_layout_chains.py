@@ -1,0 +1,308 @@
+"""Pass smartmem-write-through-layout-chains: producers write in their consumer's layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iree.compiler import ir
+from iree.compiler.dialects import linalg, tensor
+
+from smartmem.passes.base import ModulePass
+from smartmem.passes.fold_layout_chains import (
+    _build_contraction_body,
+    _expand,
+    _is_contraction_generic,
+    _maps_and_iterators,
+    _num_inputs,
+    _reassociation,
+    _uses_linalg_index,
+)
+from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step
+
+_PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
+
+
+@dataclass(frozen=True)
+class WriteThroughOptions:
+    """Options of smartmem-write-through-layout-chains.
+
+    depth: how many single-use producers (e.g. bias add, then the matmul)
+    the new layout is pushed through, counting the first.
+    """
+
+    depth: int = 3
+
+
+class WriteThroughLayoutChainsPass(ModulePass):
+    """Let the producer of a reshape/transpose chain write its result in the chain's output layout.
+
+    Variable -> Fixed, the paper's "eliminate the second": when a chain's
+    source is the only result of a `linalg.generic` (elementwise op) or a
+    contraction, and nothing else reads it, the producer's parallel loops
+    are split into the chain's atoms (see `layout_chain`) and its output map
+    lists them in the chain's output order, so the producer writes the
+    transformed tensor and the chain disappears (only a free collapse_shape
+    to the chain's result shape remains). The new layout is pushed further
+    up through single-use producers that the op reads aligned with its
+    output (a bias add and then the matmul in front of it), so that IREE can
+    still fuse them into one dispatch: a contraction that writes a permuted
+    output is still a contraction, and its elementwise consumers read it
+    with identity maps.
+
+    For example (Swin window reverse, after the output projection):
+
+        %p = linalg.generic {...} ins(%mm, %bias ...) -> tensor<64x49x96xf32>     // bias add
+        %e = tensor.expand_shape %p ... into tensor<8x8x7x7x96xf32>
+        %t = linalg.transpose ins(%e ...) permutation = [0, 2, 1, 3, 4]
+        %v = tensor.collapse_shape %t ... into tensor<3136x96xf32>
+
+    becomes a matmul generic and a bias add that both iterate (a, c, b, d, n)
+    and write tensor<8x7x8x7x96xf32>, collapsed for free to 3136x96.
+
+    Refuses:
+    - a chain source with other users, or chain values with several users
+      (the other users need the original layout);
+    - producers with reductions in the output dims, non-dimension output or
+      input expressions on split loops, or bodies that use `linalg.index`;
+    - contraction producers whose accumulator is not a fill of an empty
+      tensor, elementwise producers whose body reads the output;
+    - chains that only reshape (free in IREE).
+
+    Options: depth=3 (producers pushed through, including the first).
+    """
+
+    name = "smartmem-write-through-layout-chains"
+    Options = WriteThroughOptions
+
+    def run_on_module(self, module: ir.Operation) -> None:
+        ends: list[ir.Operation] = []
+
+        def collect(op: ir.Operation) -> ir.WalkResult:
+            step = chain_step(op)
+            if step is not None:
+                users = [use.owner for use in op.results[0].uses]
+                if not any(chain_step(_as_op(u)) is not None for u in users):
+                    ends.append(op)  # the last op of a chain
+            return ir.WalkResult.ADVANCE
+
+        module.walk(collect)
+        with module.context:
+            for end in ends:
+                reason = self.try_chain(end)
+                if reason:
+                    self.no_match(end, reason)
+
+    def try_chain(self, end: ir.Operation) -> str:
+        found = chain_of(end.results[0])
+        if found is None:
+            return "no analysable chain"
+        source, chain_ops, atoms = found
+        if atoms.is_identity():
+            return "chain only reshapes"
+        producer = source.owner
+        if not isinstance(producer, (ir.OpView, ir.Operation)) or producer.name not in _PRODUCERS:
+            return "chain source is not produced by a linalg op"
+        producer = _as_op(producer)
+        if len(producer.results) != 1:
+            return "producer has several results"
+        for value in [source] + [op.results[0] for op in chain_ops[:-1]]:
+            if len(list(value.uses)) != 1:
+                return "a value of the chain has other users"
+        result_dims = atoms.result_dims
+        order = tuple(a for dim in result_dims for a in dim)
+        dead: list[ir.Operation] = []
+        new_value = _write_through(producer, atoms, order, self.options.depth, dead)
+        if isinstance(new_value, str):
+            return new_value
+        final = _to_shape(new_value, atoms, ir.RankedTensorType(end.results[0].type), end.location)
+        end.results[0].replace_all_uses_with(final)
+        for op in reversed(chain_ops):
+            op.erase()
+        producer.erase()
+        for op in dead:
+            op.erase()
+        return ""
+
+
+def _as_op(owner) -> ir.Operation:
+    return owner.operation if isinstance(owner, ir.OpView) else owner
+
+
+def _to_shape(value: ir.Value, atoms: AtomChain, result_type: ir.RankedTensorType, location) -> ir.Value:
+    """Reshape the atom-ordered tensor `value` to `result_type` (free reshapes)."""
+    with ir.InsertionPoint.after(_as_op(value.owner)), location:
+        groups, position = [], 0
+        for dim in atoms.result_dims:
+            groups.append(tuple(range(position, position + len(dim))))
+            position += len(dim)
+        kept = [g for g in groups if g]
+        element = result_type.element_type
+        current = value
+        kept_shape = [result_type.shape[i] for i, g in enumerate(groups) if g]
+        if any(len(g) != 1 for g in kept):
+            current = tensor.CollapseShapeOp(
+                ir.RankedTensorType.get(kept_shape, element), current, _reassociation(tuple(kept))
+            ).result
+        if len(kept) != len(groups):
+            expand_groups: list[list[int]] = [[] for _ in kept]
+            for i in range(len(groups)):
+                slot = max(0, sum(1 for h in groups[: i + 1] if h) - 1)
+                expand_groups[slot].append(i)
+            current = tensor.ExpandShapeOp(
+                result_type, current, _reassociation(tuple(tuple(g) for g in expand_groups)), [],
+                list(result_type.shape),
+            ).result
+        return current
+
+
+def _write_through(
+    producer: ir.Operation, atoms: AtomChain, order: tuple[int, ...], depth: int, dead: list[ir.Operation]
+) -> ir.Value | str:
+    """Rebuild `producer` so that it writes its result as the atoms in `order`.
+
+    Producers further up that were rebuilt too are appended to `dead`
+    (downstream first); the caller erases them once `producer` is gone.
+    """
+    if depth <= 0:
+        return "depth exhausted"
+    if producer.name == "linalg.generic" and _uses_linalg_index(producer):
+        return "producer body uses linalg.index"
+    maps, iterators = _maps_and_iterators(producer)
+    n_inputs = _num_inputs(producer)
+    out_map = maps[n_inputs]
+    result_shape = ir.RankedTensorType(producer.results[0].type).shape
+    split: dict[int, tuple[int, ...]] = {}
+    for dim, expr in enumerate(out_map.results):
+        if isinstance(expr, ir.AffineDimExpr):
+            if iterators[expr.position] != "parallel":
+                return "output dim indexed by a reduction loop"
+            if atoms.source_dims[dim]:
+                split[expr.position] = atoms.source_dims[dim]
+        elif not (isinstance(expr, ir.AffineConstantExpr) and result_shape[dim] == 1):
+            return "producer output map is not a projected permutation"
+    is_contraction = producer.name != "linalg.generic" or _is_contraction_generic(producer)
+    init = producer.operands[n_inputs]
+    fill_value = None
+    if is_contraction:
+        fill = init.owner
+        if not isinstance(fill, (ir.OpView, ir.Operation)) or fill.name != "linalg.fill":
+            return "contraction accumulator is not a fill"
+        fill_value = _as_op(fill).operands[0]
+    else:
+        out_arg = producer.regions[0].blocks[0].arguments[n_inputs]
+        if list(out_arg.uses):
+            return "producer body reads its output"
+
+    n_loops = out_map.n_dims
+    loop_of_atom: dict[int, int] = {}
+    loops_of_old: dict[int, list[int]] = {}
+    new_iterators: list[str] = []
+    for loop in range(n_loops):
+        if loop in split:
+            loops_of_old[loop] = []
+            for atom in split[loop]:
+                loop_of_atom[atom] = len(new_iterators)
+                loops_of_old[loop].append(len(new_iterators))
+                new_iterators.append(iterators[loop])
+        else:
+            loops_of_old[loop] = [len(new_iterators)]
+            new_iterators.append(iterators[loop])
+    n_new = len(new_iterators)
+    dims = [ir.AffineDimExpr.get(i) for i in range(n_new)]
+    new_inputs: list[ir.Value] = []
+    new_maps: list[ir.AffineMap] = []
+    aligned_fine = tuple(loop_of_atom[a] for a in order)
+    for i in range(n_inputs):
+        m = maps[i]
+        operand = producer.operands[i]
+        shape = ir.RankedTensorType(operand.type).shape
+        upstream = operand.owner
+        if (
+            m == out_map
+            and isinstance(upstream, (ir.OpView, ir.Operation))
+            and upstream.name in _PRODUCERS
+            and len(list(operand.uses)) == 1
+            and len(upstream.results) == 1
+            and tuple(ir.RankedTensorType(operand.type).shape) == tuple(result_shape)
+        ):
+            upstream_dead: list[ir.Operation] = []
+            pushed = _write_through(_as_op(upstream), atoms, order, depth - 1, upstream_dead)
+            if not isinstance(pushed, str):
+                dead.append(_as_op(upstream))
+                dead.extend(upstream_dead)
+                new_inputs.append(pushed)
+                new_maps.append(ir.AffineMap.get(n_new, 0, [dims[k] for k in aligned_fine]))
+                continue
+        results, groups, fine_shape = [], [], []
+        for dim, expr in enumerate(m.results):
+            if isinstance(expr, ir.AffineDimExpr):
+                group = []
+                if expr.position in split:
+                    for atom in split[expr.position]:
+                        results.append(dims[loop_of_atom[atom]])
+                        group.append(len(fine_shape))
+                        fine_shape.append(atoms.atom_sizes[atom])
+                else:
+                    results.append(dims[loops_of_old[expr.position][0]])
+                    group.append(len(fine_shape))
+                    fine_shape.append(shape[dim])
+                groups.append(tuple(group))
+            elif isinstance(expr, ir.AffineConstantExpr):
+                results.append(expr)
+                groups.append((len(fine_shape),))
+                fine_shape.append(shape[dim])
+            else:
+                return "an input map has a non-dimension expression"
+        with ir.InsertionPoint(producer), producer.location:
+            new_inputs.append(_expand(operand, tuple(groups), tuple(fine_shape)))
+        new_maps.append(ir.AffineMap.get(n_new, 0, results))
+
+    element = ir.RankedTensorType(producer.results[0].type).element_type
+    fine_shape = [atoms.atom_sizes[a] for a in order]
+    with ir.InsertionPoint(producer), producer.location:
+        new_init = tensor.EmptyOp(fine_shape, element).result
+        if fill_value is not None:
+            new_init = _fill(fill_value, new_init)
+        new_maps.append(ir.AffineMap.get(n_new, 0, [dims[k] for k in aligned_fine]))
+        new_maps, new_iterators = _drop_unused_loops(new_maps, new_iterators)
+        maps_attr = ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in new_maps])
+        iter_attr = ir.ArrayAttr.get(
+            [ir.Attribute.parse(f"#linalg.iterator_type<{it}>") for it in new_iterators]
+        )
+        generic = linalg.GenericOp([new_init.type], new_inputs, [new_init], maps_attr, iter_attr)
+        if producer.name == "linalg.generic":
+            producer.regions[0].blocks[0].append_to(generic.regions[0])
+        else:
+            _build_contraction_body(generic, [ir.RankedTensorType(v.type).element_type for v in new_inputs + [new_init]])
+    return generic.results[0]
+
+
+def _drop_unused_loops(
+    maps: list[ir.AffineMap], iterators: list[str]
+) -> tuple[list[ir.AffineMap], list[str]]:
+    """Remove loops no map uses (unit loops whose only dim was dropped)."""
+    used = sorted({e.position for m in maps for e in m.results if isinstance(e, ir.AffineDimExpr)})
+    if len(used) == len(iterators):
+        return maps, iterators
+    renumber = {old: new for new, old in enumerate(used)}
+    rebuilt = []
+    for m in maps:
+        results = [ir.AffineDimExpr.get(renumber[e.position]) if isinstance(e, ir.AffineDimExpr) else e
+                   for e in m.results]
+        rebuilt.append(ir.AffineMap.get(len(used), 0, results))
+    return rebuilt, [iterators[i] for i in used]
+
+
+def _fill(value: ir.Value, init: ir.Value) -> ir.Value:
+    op = ir.Operation.create(
+        "linalg.fill",
+        results=[init.type],
+        operands=[value, init],
+        attributes={"operandSegmentSizes": ir.DenseI32ArrayAttr.get([1, 1])},
+        regions=1,
+    )
+    element = ir.RankedTensorType(init.type).element_type
+    block = op.regions[0].blocks.append(value.type, element)
+    with ir.InsertionPoint(block):
+        linalg.YieldOp([block.arguments[0]])
+    return op.results[0]

@@ -1,0 +1,93 @@
+// RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-write-through-layout-chains)' %s | FileCheck %s
+// RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-write-through-layout-chains{depth=1})' %s | FileCheck %s --check-prefix=DEPTH1
+
+// Window reverse after the output projection: the matmul and its bias add
+// both write the reversed layout (one contraction, one aligned elementwise op).
+// CHECK-DAG: #[[A:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
+// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d1, d3, d4)>
+// CHECK-LABEL: func.func @window_reverse_written_by_matmul
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[MM:.+]] = linalg.generic {indexing_maps = [#[[A]], {{.*}}, #[[OUT]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: %[[BIAS:.+]] = linalg.generic {{.*}} ins(%[[MM]], {{.*}}) outs({{.*}} : tensor<2x2x2x2x8xf32>)
+// CHECK: tensor.collapse_shape %[[BIAS]] {{.*}} into tensor<16x8xf32>
+// DEPTH1-LABEL: func.func @window_reverse_written_by_matmul
+// DEPTH1: linalg.matmul
+// DEPTH1-NOT: linalg.transpose
+func.func @window_reverse_written_by_matmul(%x: tensor<16x4xf32>, %w: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<16x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x4xf32>, tensor<4x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %o = tensor.empty() : tensor<16x8xf32>
+  %biased = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%mm, %b : tensor<16x8xf32>, tensor<8xf32>) outs(%o : tensor<16x8xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<16x8xf32>
+  %e = tensor.expand_shape %biased [[0, 1, 2, 3], [4]] output_shape [2, 2, 2, 2, 8] : tensor<16x8xf32> into tensor<2x2x2x2x8xf32>
+  %i = tensor.empty() : tensor<2x2x2x2x8xf32>
+  %t = linalg.transpose ins(%e : tensor<2x2x2x2x8xf32>) outs(%i : tensor<2x2x2x2x8xf32>) permutation = [0, 2, 1, 3, 4]
+  %c = tensor.collapse_shape %t [[0, 1, 2, 3], [4]] : tensor<2x2x2x2x8xf32> into tensor<16x8xf32>
+  return %c : tensor<16x8xf32>
+}
+
+// -----
+
+// An elementwise producer writes the transposed layout and reads its inputs permuted.
+// CHECK-DAG: #[[IN:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[T:.+]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-LABEL: func.func @transpose_written_by_elementwise
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[IN]], #[[T]]]
+// CHECK-SAME: outs({{.*}} : tensor<6x4xf32>)
+func.func @transpose_written_by_elementwise(%x: tensor<4x6xf32>, %y: tensor<4x6xf32>) -> tensor<6x4xf32> {
+  %o = tensor.empty() : tensor<4x6xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x, %y : tensor<4x6xf32>, tensor<4x6xf32>) outs(%o : tensor<4x6xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %m = arith.mulf %p, %q : f32
+    linalg.yield %m : f32
+  } -> tensor<4x6xf32>
+  %i = tensor.empty() : tensor<6x4xf32>
+  %t = linalg.transpose ins(%s : tensor<4x6xf32>) outs(%i : tensor<6x4xf32>) permutation = [1, 0]
+  return %t : tensor<6x4xf32>
+}
+
+// -----
+
+// The producer's result is also returned in its own layout: it must stay.
+// CHECK-LABEL: func.func @no_write_through_other_user
+// CHECK: linalg.generic
+// CHECK: linalg.transpose
+func.func @no_write_through_other_user(%x: tensor<4x6xf32>) -> (tensor<6x4xf32>, tensor<4x6xf32>) {
+  %o = tensor.empty() : tensor<4x6xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x6xf32>) outs(%o : tensor<4x6xf32>) {
+  ^bb0(%p: f32, %out: f32):
+    %m = arith.mulf %p, %p : f32
+    linalg.yield %m : f32
+  } -> tensor<4x6xf32>
+  %i = tensor.empty() : tensor<6x4xf32>
+  %t = linalg.transpose ins(%s : tensor<4x6xf32>) outs(%i : tensor<6x4xf32>) permutation = [1, 0]
+  return %t, %s : tensor<6x4xf32>, tensor<4x6xf32>
+}
+
+// -----
+
+// A reduction produces the chain's source over a reduced dim: the transposed
+// dims are parallel here, but the body accumulates into its output, so the
+// write-through is refused for non-contractions that read their output.
+// CHECK-LABEL: func.func @no_write_through_body_reads_output
+// CHECK: linalg.transpose
+func.func @no_write_through_body_reads_output(%x: tensor<4x6x3xf32>) -> tensor<6x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %o = tensor.empty() : tensor<4x6xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<4x6xf32>) -> tensor<4x6xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<4x6x3xf32>) outs(%acc : tensor<4x6xf32>) {
+  ^bb0(%p: f32, %out: f32):
+    %m = arith.maximumf %p, %out : f32
+    linalg.yield %m : f32
+  } -> tensor<4x6xf32>
+  %i = tensor.empty() : tensor<6x4xf32>
+  %t = linalg.transpose ins(%s : tensor<4x6xf32>) outs(%i : tensor<6x4xf32>) permutation = [1, 0]
+  return %t : tensor<6x4xf32>
+}
