@@ -42,12 +42,22 @@ def reference(model: Path, x: np.ndarray) -> np.ndarray:
     return session.run(None, {session.get_inputs()[0].name: x})[0]
 
 
+def revision() -> str:
+    """The repository's commit (+ "-dirty" with uncommitted changes): passes evolve."""
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def one(model: Path, target: str, smartmem: bool, expected: np.ndarray | None, x: np.ndarray) -> dict:
     from smartmem.compile import CompileOptions, Target
     from smartmem.compile_isolated import compile_isolated
     from smartmem.runtime import relative_l2
 
-    record: dict = {"model": model.stem, "target": target, "smartmem": smartmem}
+    record: dict = {"model": model.stem, "target": target, "smartmem": smartmem, "revision": revision()}
     with tempfile.TemporaryDirectory(prefix="zoo-", dir=REPO / "out") as work:
         vmfb = Path(work) / f"{model.stem}.vmfb"
         start = time.perf_counter()
