@@ -106,7 +106,7 @@ def _check_model(model, path: Path) -> None:
 
     try:
         onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as error:
+    except (onnx.checker.ValidationError, ValueError) as error:  # ValueError: over 2 GB
         raise SmartMemError.plain(f"invalid ONNX model: {_first_line(error)}", str(path)) from None
 
 
