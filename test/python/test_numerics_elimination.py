@@ -19,6 +19,7 @@ CASES = {
     "fold-layout-chains": "builtin.module(smartmem-fold-layout-chains)",
     "concat-slices-to-transpose": "builtin.module(smartmem-concat-slices-to-transpose,smartmem-fold-layout-chains)",
     "write-through-layout-chains": "builtin.module(smartmem-write-through-layout-chains)",
+    "fold-rolls": "builtin.module(smartmem-fold-rolls)",
 }
 TOLERANCE = 1e-5
 
