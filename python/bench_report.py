@@ -136,7 +136,15 @@ def render_markdown(store: ResultStore, title: str = "SmartMem vs stock IREE", p
         lines.append(f"- `{target}`: " + "; ".join(sorted(devs)))
     vers = next((r["versions"] for r in reversed(records) if r.get("versions")), {})
     if vers:
-        lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in sorted(vers.items())))
+        lines.append("- versions: " + ", ".join(f"{k} {v}" for k, v in sorted(vers.items())
+                                                if k != "smartmem_commit"))
+    commits: dict[str, set[str]] = {}
+    for r in records:
+        c = _get(r, "versions", "smartmem_commit")
+        if c and r["variant"] != PEER_VARIANT:
+            commits.setdefault(r["target"], set()).add(c)
+    for target, cs in sorted(commits.items()):
+        lines.append(f"- SmartMem source for `{target}`: " + ", ".join(sorted(cs)))
     lines += ["", "Stock = `smartmem.compile` with `smartmem=False`; SmartMem = same driver with the SmartMem "
               "passes. Latency = median over interleaved rounds of `iree-benchmark-module` (± half the "
               "min–max spread); speedup = stock median / SmartMem median from the same run. Dispatches = "
@@ -175,8 +183,10 @@ def render_markdown(store: ResultStore, title: str = "SmartMem vs stock IREE", p
             lines.append(row)
         if any(_numerics(r)[1] and _numerics(r)[0] is not None for p in plist for r in (p.stock, p.smartmem)):
             kinds = sorted({r.get("weights", "") for p in plist for r in (p.stock, p.smartmem) if r and r.get("weights")})
-            lines += ["", "† rel L2 vs stock IREE on lavapipe with the same weights: the real weights do not "
-                      "travel to the device; " + "; ".join(kinds) + "."]
+            refs = sorted({_get(r, "numerics", "vs_reference", "reference") or "" for p in plist
+                           for r in (p.stock, p.smartmem)} - {""})
+            lines += ["", f"† rel L2 vs {' / '.join(refs)}: the real weights do not travel to the device; "
+                      + "; ".join(kinds) + "."]
         g = _geomean(p.speedup for p in plist if p.speedup)
         if g:
             lines += ["", f"Geometric-mean speedup over {sum(1 for p in plist if p.speedup)} models: {g:.3f}×."]
@@ -195,6 +205,7 @@ def render_markdown(store: ResultStore, title: str = "SmartMem vs stock IREE", p
         lines.append("")
 
     lines += _elimination_section(store)
+    lines += _numerics_notes(store)
     failures = [r for r in records if r.get("status") != "ok" or r.get("profile_error")]
     if failures:
         lines += ["## Failures", ""]
@@ -240,6 +251,31 @@ def _elimination_section(store: ResultStore) -> list[str]:
             lines.append(f"| {model} | {target} | {phase} | {_counts(rep.get('before'))} "
                          f"| {_counts(rep.get('after'))} | {reasons or '—'} |")
     return lines + [""]
+
+
+NUMERICS_TOLERANCE = 1e-4
+
+
+def _numerics_notes(store: ResultStore) -> list[str]:
+    """Records whose outputs are off: beyond tolerance, non-finite, or changing between calls."""
+    notes = []
+    for r in store:
+        num = r.get("numerics") or {}
+        problems = []
+        for key, label in (("vs_onnxruntime", "vs onnxruntime"), ("vs_reference", "vs reference"),
+                           ("vs_stock", "vs stock"), ("repeat", "second call vs first")):
+            err = _get(num, key, "rel_l2")
+            if err is not None and (math.isnan(err) or err > NUMERICS_TOLERANCE):
+                problems.append(f"rel L2 {label} {err:.1e}")
+        nonfinite = max(_get(num, k, "nonfinite") or 0 for k in ("vs_onnxruntime", "vs_reference", "vs_stock")) \
+            if num else 0
+        if num.get("nonfinite") or nonfinite:
+            problems.append(f"{num.get('nonfinite') or nonfinite} non-finite outputs")
+        if problems:
+            notes.append(f"- {r['model']} / {r['target']} / {r['variant']}: " + "; ".join(problems))
+    if not notes:
+        return []
+    return [f"## Numerics beyond {NUMERICS_TOLERANCE:g} rel L2", ""] + notes + [""]
 
 
 def render_plots(store: ResultStore, out_dir: Path) -> list[Path]:

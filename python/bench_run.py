@@ -290,9 +290,13 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     try:
-        out["smartmem_commit"] = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-            cwd=Path(__file__).resolve().parent, timeout=10).stdout.strip()
+        here = Path(__file__).resolve().parent
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=here, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "."],
+                               capture_output=True, text=True, cwd=here.parent, timeout=10).stdout.strip()
+        if commit:
+            out["smartmem_commit"] = commit + ("+uncommitted" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         pass
     return out

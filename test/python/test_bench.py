@@ -203,10 +203,14 @@ def test_markdown_marks_device_reference_numerics(tmp_path: Path) -> None:
     store = ResultStore(tmp_path / "r.json")
     for v, err in (("stock", 1e-6), ("smartmem", 2e-6)):
         r = _record("swin_t", "vulkan:ampere", v, 10.0, 274, 97, 0.05, weights="stand-ins")
-        r["numerics"] = {"vs_reference": {"rel_l2": err}}
+        r["numerics"] = {"vs_reference": {"rel_l2": err, "reference": "stock IREE on cpu, same weights"}}
         store.put(r)
     text = render_markdown(store)
-    assert "1.0e-06† / 2.0e-06†" in text and "† rel L2 vs stock IREE on lavapipe" in text
+    assert "1.0e-06† / 2.0e-06†" in text and "† rel L2 vs stock IREE on cpu, same weights: the real" in text
+    assert "Numerics beyond" not in text
+    bad = store.get(RecordKey("swin_t", "vulkan:ampere", "stock"))
+    bad["numerics"]["repeat"] = {"rel_l2": 0.5, "nonfinite": 0}
+    assert "- swin_t / vulkan:ampere / stock: rel L2 second call vs first 5.0e-01" in render_markdown(store)
 
 
 def test_plots_written(tmp_path: Path) -> None:

@@ -7,9 +7,10 @@ run.sh); `smartmem` is the repository's python/ folder on PYTHONPATH, of which
 only the runtime parts (smartmem.bench_run, smartmem.bench_parse) are used.
 For every model of the manifest, stock and SmartMem:
 
-1. numerics: one call each on the zoo input and the stand-in weights
-   (tools/device/weights.py); SmartMem vs stock, and each vs the reference
-   output packed with the bundle (stock on lavapipe, same weights);
+1. numerics: two calls each on the zoo input and the stand-in weights
+   (tools/device/weights.py); SmartMem vs stock, each vs the reference output
+   packed with the bundle (stock on this machine's CPU or lavapipe, same
+   weights), and the second call vs the first (a moving error is a race);
 2. latency: `iree-benchmark-module`, variants interleaved round by round;
 3. dispatch profile: `--device_profiling_mode=dispatch-events`, the raw
    `iree-profile dispatch --format=jsonl` text kept for the merge back home.
@@ -88,6 +89,8 @@ def bench_model(entry: dict, bundle: Path, target: Target, rounds: int, profile_
             num: dict = {"nonfinite": int(out.size - np.count_nonzero(np.isfinite(out)))}
             if reference is not None:
                 num["vs_reference"] = compare(out, reference, entry.get("reference_name", "reference")).to_json()
+            again = run_output(module, target, inputs)
+            num["repeat"] = compare(again, out, "the same module's first call").to_json()
             records[v]["numerics"] = num
         except BenchError as exc:
             records[v].update(status="failed", error=str(exc), stage="run")
