@@ -8,7 +8,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
 from smartmem.passes.base import ModulePass
-from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step
+from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step
 
 _CONSTANT_SOURCES = frozenset({
     "arith.constant", "util.global.load", "util.global.load.indirect", "flow.tensor.constant",
@@ -150,6 +150,15 @@ class FoldLayoutChainsPass(ModulePass):
             if found is None:
                 continue
             source, chain_ops, atoms = found
+            if atoms.fixed and is_contraction:
+                # A constant index would hide the contraction from IREE: the
+                # slice stays (IREE folds it into the dispatch's load), the
+                # rest of the chain is folded.
+                self.no_match(op, "a slice read by a contraction stays a slice")
+                found = _without_leading_slice(chain_ops)
+                if found is None:
+                    continue
+                source, chain_ops, atoms = found
             names = tuple(c.name for c in chain_ops)
             reason = self._refusal(op, index, source, atoms, chain_ops)
             if reason:
@@ -186,6 +195,20 @@ class FoldLayoutChainsPass(ModulePass):
 
 
 # -- rewriting ----------------------------------------------------------------
+
+
+def _without_leading_slice(chain_ops: list[ir.Operation]):
+    """The chain after its leading slice: (source, ops, atoms), or None."""
+    rest = chain_ops[1:]
+    if not rest:
+        return None
+    source = chain_ops[0].results[0]
+    try:
+        steps = [chain_step(o) for o in rest]
+        atoms = analyze_chain(tuple(ir.RankedTensorType(source.type).shape), steps)  # type: ignore[arg-type]
+    except ChainRefused:
+        return None
+    return source, rest, atoms
 
 
 def _is_permute(op: ir.Operation) -> bool:
@@ -323,10 +346,14 @@ def _rewrite(
         shape = ir.RankedTensorType(op.operands[other].type).shape
         if other == index:
             results, groups, fine_shape = [], [], []
+            fixed = dict(atoms.fixed)
             for dim_atoms in atoms.source_dims:
                 group = []
                 for atom in dim_atoms:
-                    results.append(dims[new_loop_of_atom[atom]])
+                    if atom in fixed:
+                        results.append(ir.AffineConstantExpr.get(fixed[atom]))
+                    else:
+                        results.append(dims[new_loop_of_atom[atom]])
                     group.append(len(fine_shape))
                     fine_shape.append(atoms.atom_sizes[atom])
                 groups.append(tuple(group))

@@ -49,6 +49,7 @@ class AtomChain:
     atom_sizes: tuple[int, ...]
     source_dims: tuple[tuple[int, ...], ...]
     result_dims: tuple[tuple[int, ...], ...]
+    fixed: tuple[tuple[int, int], ...] = ()  # (atom, index): selected by a slice
 
     def source_fine_shape(self) -> tuple[int, ...]:
         return tuple(self.atom_sizes[a] for dim in self.source_dims for a in dim)
@@ -57,6 +58,8 @@ class AtomChain:
         return tuple(a for dim in self.source_dims for a in dim)
 
     def is_identity(self) -> bool:
+        if self.fixed:
+            return False
         return [a for d in self.source_dims for a in d] == [a for d in self.result_dims for a in d]
 
 
@@ -64,10 +67,11 @@ class AtomChain:
 class ChainStep:
     """One op of a chain, as the index relabeling it performs."""
 
-    kind: str  # "expand", "collapse" or "permute"
+    kind: str  # "expand", "collapse", "permute" or "select"
     groups: tuple[tuple[int, ...], ...] = ()
     result_shape: tuple[int, ...] = ()
     permutation: tuple[int, ...] = ()  # result dim i = operand dim permutation[i]
+    offsets: tuple[int, ...] = ()  # select: a tile of `result_shape` at these offsets
 
 
 def chain_step(op: ir.Operation) -> ChainStep | None:
@@ -91,7 +95,32 @@ def chain_step(op: ir.Operation) -> ChainStep | None:
         return ChainStep("permute", permutation=perm)
     if name == "linalg.generic":
         return _transpose_like_generic(op)
+    if name == "tensor.extract_slice":
+        return _tile_select(op)
     return None
+
+
+def _tile_select(op: ir.Operation) -> ChainStep | None:
+    """A static, unit-stride slice that picks one tile per sliced dim.
+
+    E.g. the K part of a fused QKV projection, x[:, :, 768:1536] of a
+    1x197x2304 tensor: dim 2 is 3 tiles of 768 and the slice picks tile 1.
+    """
+    if len(op.operands) != 1:
+        return None
+    source_type = ir.RankedTensorType(op.operands[0].type)
+    result_type = ir.RankedTensorType(op.results[0].type)
+    if not source_type.has_static_shape or result_type.rank != source_type.rank:
+        return None
+    offsets = tuple(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
+    sizes = tuple(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+    strides = tuple(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+    if any(s != 1 for s in strides):
+        return None
+    for offset, size, extent in zip(offsets, sizes, source_type.shape):
+        if size <= 0 or extent % size or offset % size:
+            return None
+    return ChainStep("select", result_shape=sizes, offsets=offsets)
 
 
 def _transpose_like_generic(op: ir.Operation) -> ChainStep | None:
@@ -145,6 +174,7 @@ def analyze_chain(source_shape: tuple[int, ...], steps: list[ChainStep]) -> Atom
             sizes.append(extent)
             source_dims.append([len(sizes) - 1])
     dims = [list(d) for d in source_dims]
+    fixed: list[tuple[int, int]] = []
 
     def split_atom(atom: int, major: int) -> tuple[int, int]:
         minor = sizes[atom] // major
@@ -157,7 +187,26 @@ def analyze_chain(source_shape: tuple[int, ...], steps: list[ChainStep]) -> Atom
                     dim.insert(dim.index(atom) + 1, new_atom)
         return atom, new_atom
 
-    for step in steps:
+    for position, step in enumerate(steps):
+        if step.kind == "select":
+            if position != 0:
+                raise ChainRefused("a slice inside the chain")
+            for d, (offset, size) in enumerate(zip(step.offsets, step.result_shape)):
+                extent = source_shape[d]
+                if size == extent:
+                    continue
+                sizes.append(extent // size)
+                selector = len(sizes) - 1
+                fixed.append((selector, offset // size))
+                if size == 1:
+                    source_dims[d] = [selector]
+                    dims[d] = []
+                else:
+                    data = source_dims[d][0]
+                    sizes[data] = size
+                    source_dims[d] = [selector, data]
+                    dims[d] = [data]
+            continue
         if step.kind == "permute":
             dims = [dims[p] for p in step.permutation]
         elif step.kind == "collapse":
@@ -194,6 +243,7 @@ def analyze_chain(source_shape: tuple[int, ...], steps: list[ChainStep]) -> Atom
         atom_sizes=tuple(sizes),
         source_dims=tuple(tuple(d) for d in source_dims),
         result_dims=tuple(tuple(d) for d in dims),
+        fixed=tuple(fixed),
     )
 
 

@@ -97,6 +97,8 @@ class WriteThroughLayoutChainsPass(ModulePass):
         if found is None:
             return "no analysable chain"
         source, chain_ops, atoms = found
+        if atoms.fixed:
+            return "chain starts with a slice: the producer computes more than the chain reads"
         if atoms.is_identity():
             return "chain only reshapes"
         producer = source.owner

@@ -227,3 +227,45 @@ func.func @no_fold_mixed_radix_prefix(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) 
   } -> tensor<2x3xf32>
   return %r : tensor<2x3xf32>
 }
+
+// -----
+
+// A tile of a fused projection (the V part of QKV) read by an elementwise op:
+// the slice becomes a constant index of the split dim, no copy.
+// CHECK-DAG: #[[SEL:.+]] = affine_map<(d0, d1) -> (d0, 2, d1)>
+// CHECK-LABEL: func.func @tile_slice_into_elementwise
+// CHECK-NOT: tensor.extract_slice
+// CHECK: %[[X3:.+]] = tensor.expand_shape %arg0 {{\[\[}}0], [1, 2]] {{.*}} into tensor<4x3x8xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[SEL]],
+// CHECK-SAME: ins(%[[X3]], %arg1
+func.func @tile_slice_into_elementwise(%qkv: tensor<4x24xf32>, %y: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %v = tensor.extract_slice %qkv[0, 16] [4, 8] [1, 1] : tensor<4x24xf32> to tensor<4x8xf32>
+  %o = tensor.empty() : tensor<4x8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v, %y : tensor<4x8xf32>, tensor<4x8xf32>) outs(%o : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.mulf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
+
+// -----
+
+// The same tile read by a contraction through a head split: the slice stays
+// (a constant index would hide the contraction from IREE), the head split folds.
+// CHECK-LABEL: func.func @no_fold_tile_slice_into_contraction
+// CHECK: %[[S:.+]] = tensor.extract_slice %arg0
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[E:.+]] = tensor.expand_shape %[[S]]
+// CHECK: linalg.generic {{.*}} ins(%[[E]], %arg1
+func.func @no_fold_tile_slice_into_contraction(%qkv: tensor<4x24xf32>, %k: tensor<2x4x4xf32>) -> tensor<2x4x4xf32> {
+  %v = tensor.extract_slice %qkv[0, 16] [4, 8] [1, 1] : tensor<4x24xf32> to tensor<4x8xf32>
+  %e = tensor.expand_shape %v [[0], [1, 2]] output_shape [4, 2, 4] : tensor<4x8xf32> into tensor<4x2x4xf32>
+  %i = tensor.empty() : tensor<2x4x4xf32>
+  %t = linalg.transpose ins(%e : tensor<4x2x4xf32>) outs(%i : tensor<2x4x4xf32>) permutation = [1, 0, 2]
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<2x4x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  %m = linalg.batch_matmul ins(%t, %k : tensor<2x4x4xf32>, tensor<2x4x4xf32>) outs(%acc : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  return %m : tensor<2x4x4xf32>
+}

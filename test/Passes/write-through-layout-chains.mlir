@@ -38,6 +38,7 @@ func.func @window_reverse_written_by_matmul(%x: tensor<16x4xf32>, %w: tensor<4x8
 // CHECK-DAG: #[[IN:.+]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[T:.+]] = affine_map<(d0, d1) -> (d1, d0)>
 // CHECK-LABEL: func.func @transpose_written_by_elementwise
+// DEPTH1-LABEL: func.func @transpose_written_by_elementwise
 // CHECK-NOT: linalg.transpose
 // CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[IN]], #[[T]]]
 // CHECK-SAME: outs({{.*}} : tensor<6x4xf32>)
