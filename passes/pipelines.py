@@ -19,7 +19,9 @@ IREE) and the head-split transposes are fused with bias adds, so fewer
 chains are visible as chains. Measured on Swin-T (vulkan/valhall, flow
 census, same SmartMem pipeline): stock 274 dispatches / 97 layout moves;
 after `input` 202 / 25; after `global-optimization` 224 / 47.
-Order inside the phase: cyclic shifts (slice + concat rolls) become
+Order inside the phase: producers read only through slices (fused QKV
+projections followed by Split) are split into one op per slice first;
+cyclic shifts (slice + concat rolls) become
 gathers in their elementwise producer or consumers first, while the
 producers are still plain elementwise ops; strided-slice concats become
 chains; chains
@@ -51,7 +53,8 @@ class PhasePipeline:
 SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
     PhasePipeline(
         "input",
-        "builtin.module(smartmem-fold-rolls,"
+        "builtin.module(smartmem-split-producer-by-slices,"
+        "smartmem-fold-rolls,"
         "smartmem-concat-slices-to-transpose,"
         "smartmem-fold-layout-chains{elementwise=false},"
         "smartmem-write-through-layout-chains,"

@@ -20,6 +20,7 @@ CASES = {
     "concat-slices-to-transpose": "builtin.module(smartmem-concat-slices-to-transpose,smartmem-fold-layout-chains)",
     "write-through-layout-chains": "builtin.module(smartmem-write-through-layout-chains)",
     "fold-rolls": "builtin.module(smartmem-fold-rolls)",
+    "split-producer-by-slices": "builtin.module(smartmem-split-producer-by-slices)",
 }
 TOLERANCE = 1e-5
 
