@@ -43,7 +43,9 @@ class SplitProducerBySlicesPass(ModulePass):
         %acck = tensor.extract_slice %acc[0, 768] [197, 768] [1, 1]
         %k = linalg.matmul ins(%x, %wk : 197x768, 768x768) outs(%acck : 197x768)
 
-    Refuses: results with any user other than a static unit-stride
+    Refuses: slices that feed a `tensor.concat` (rolls and patch merging,
+    folded by smartmem-fold-rolls / smartmem-concat-slices-to-transpose);
+    results with any user other than a static unit-stride
     `tensor.extract_slice`; slices of dims that the op reduces over or
     indexes with non-dimension expressions; ops with several results or
     bodies that use `linalg.index`; results whose slices together read less
@@ -75,6 +77,8 @@ class SplitProducerBySlicesPass(ModulePass):
                         changed = True
 
     def split(self, op: ir.Operation) -> str:
+        if _feeds_concat(op.results[0]):
+            return "slices feed a concat (a roll or patch merging: other passes fold those)"
         users = [_as_op(u.owner) for u in op.results[0].uses]
         if len(users) == 1 and users[0] is not None and users[0].name == "tensor.expand_shape":
             reason = _slices_above_expand(users[0])
@@ -128,6 +132,20 @@ class SplitProducerBySlicesPass(ModulePass):
             user.erase()
         op.erase()
         return ""
+
+
+def _feeds_concat(value: ir.Value) -> bool:
+    """Whether a slice of `value` (possibly after a reshape) feeds a tensor.concat."""
+    for use in value.uses:
+        user = _as_op(use.owner)
+        if user is None:
+            continue
+        if user.name in ("tensor.expand_shape", "tensor.collapse_shape", "tensor.extract_slice"):
+            if _feeds_concat(user.results[0]):
+                return True
+        elif user.name == "tensor.concat":
+            return True
+    return False
 
 
 def _slices_above_expand(expand: ir.Operation) -> str:

@@ -66,7 +66,10 @@ class WriteThroughLayoutChainsPass(ModulePass):
       input expressions on split loops, or bodies that use `linalg.index`;
     - contraction producers whose accumulator is not a fill of an empty
       tensor, elementwise producers whose body reads the output;
-    - chains that only reshape (free in IREE).
+    - chains that only reshape (free in IREE);
+    - contractions whose innermost output extent is not a multiple of 4
+      (IREE's SPIR-V codegen gives wrong results for them on lavapipe once
+      their output is split and permuted; llvm-cpu is right).
 
     Options: depth=3 (producers pushed through, including the first).
     """
@@ -183,6 +186,11 @@ def _write_through(
         elif not (isinstance(expr, ir.AffineConstantExpr) and result_shape[dim] == 1):
             return "producer output map is not a projected permutation"
     is_contraction = producer.name != "linalg.generic" or _is_contraction_generic(producer)
+    if is_contraction and split and result_shape[-1] % 4:
+        # Seen on lavapipe: a contraction writing a split/permuted layout
+        # with an innermost extent that is not a multiple of 4 gives wrong
+        # results through IREE's SPIR-V pipeline (llvm-cpu is right).
+        return "contraction with an innermost extent not a multiple of 4 (miscompiled by IREE's SPIR-V codegen)"
     init = producer.operands[n_inputs]
     fill_value = None
     if is_contraction:
@@ -219,22 +227,44 @@ def _write_through(
         operand = producer.operands[i]
         shape = ir.RankedTensorType(operand.type).shape
         upstream = operand.owner
+        through: ir.Operation | None = None
+        upstream_atoms = atoms
+        if (
+            m == out_map
+            and isinstance(upstream, (ir.OpView, ir.Operation))
+            and upstream.name == "tensor.expand_shape"
+            and len(list(operand.uses)) == 1
+        ):
+            # Look through a free reshape: the producer's dim k holds the
+            # atoms of the reshaped dims in its reassociation group k.
+            through = _as_op(upstream)
+            groups = [[ir.IntegerAttr(i).value for i in g] for g in ir.ArrayAttr(through.attributes["reassociation"])]
+            upstream_atoms = AtomChain(
+                atoms.atom_sizes,
+                tuple(tuple(a for d in g for a in atoms.source_dims[d]) for g in groups),
+                atoms.result_dims,
+            )
+            operand = through.operands[0]
+            upstream = operand.owner
         if (
             m == out_map
             and isinstance(upstream, (ir.OpView, ir.Operation))
             and upstream.name in _PRODUCERS
             and len(list(operand.uses)) == 1
             and len(upstream.results) == 1
-            and tuple(ir.RankedTensorType(operand.type).shape) == tuple(result_shape)
+            and (through is not None or tuple(ir.RankedTensorType(operand.type).shape) == tuple(result_shape))
         ):
             upstream_dead: list[ir.Operation] = []
-            pushed = _write_through(_as_op(upstream), atoms, order, depth - 1, upstream_dead)
+            pushed = _write_through(_as_op(upstream), upstream_atoms, order, depth - 1, upstream_dead)
             if not isinstance(pushed, str):
+                if through is not None:
+                    dead.append(through)
                 dead.append(_as_op(upstream))
                 dead.extend(upstream_dead)
                 new_inputs.append(pushed)
                 new_maps.append(ir.AffineMap.get(n_new, 0, [dims[k] for k in aligned_fine]))
                 continue
+        operand = producer.operands[i]
         results, groups, fine_shape = [], [], []
         for dim, expr in enumerate(m.results):
             if isinstance(expr, ir.AffineDimExpr):

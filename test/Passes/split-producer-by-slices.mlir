@@ -54,3 +54,22 @@ func.func @no_split_other_user(%x: tensor<4x8xf32>, %w: tensor<8x24xf32>) -> (te
   %q = tensor.extract_slice %mm[0, 0] [4, 8] [1, 1] : tensor<4x24xf32> to tensor<4x8xf32>
   return %q, %mm : tensor<4x8xf32>, tensor<4x24xf32>
 }
+
+// -----
+
+// Slices that form a roll feed a concat: left to smartmem-fold-rolls.
+// CHECK-LABEL: func.func @no_split_roll
+// CHECK: linalg.generic
+// CHECK: tensor.concat
+func.func @no_split_roll(%x: tensor<8x4xf32>) -> tensor<8x4xf32> {
+  %o = tensor.empty() : tensor<8x4xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<8x4xf32>) outs(%o : tensor<8x4xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %s = arith.mulf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8x4xf32>
+  %a = tensor.extract_slice %p[4, 0] [4, 4] [1, 1] : tensor<8x4xf32> to tensor<4x4xf32>
+  %b = tensor.extract_slice %p[0, 0] [4, 4] [1, 1] : tensor<8x4xf32> to tensor<4x4xf32>
+  %r = tensor.concat dim(0) %a, %b : (tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<8x4xf32>
+  return %r : tensor<8x4xf32>
+}

@@ -92,3 +92,58 @@ func.func @no_write_through_body_reads_output(%x: tensor<4x6x3xf32>) -> tensor<6
   %t = linalg.transpose ins(%s : tensor<4x6xf32>) outs(%i : tensor<6x4xf32>) permutation = [1, 0]
   return %t : tensor<6x4xf32>
 }
+
+// -----
+
+// Patch-merging layout pushed through a residual add and the reshape in
+// front of it into the producing matmul: all three write the merged layout.
+// CHECK-LABEL: func.func @write_through_reshape_into_matmul
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[MM:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK-SAME: outs({{.*}} : tensor<2x2x2x2x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[MM]], {{.*}}) outs({{.*}} : tensor<2x2x2x2x4xf32>)
+func.func @write_through_reshape_into_matmul(%x: tensor<16x8xf32>, %w: tensor<8x4xf32>, %res: tensor<1x16x4xf32>) -> tensor<1x2x2x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x4xf32>) -> tensor<16x4xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x8xf32>, tensor<8x4xf32>) outs(%acc : tensor<16x4xf32>) -> tensor<16x4xf32>
+  %mm3 = tensor.expand_shape %mm [[0, 1], [2]] output_shape [1, 16, 4] : tensor<16x4xf32> into tensor<1x16x4xf32>
+  %o = tensor.empty() : tensor<1x16x4xf32>
+  %sum = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%mm3, %res : tensor<1x16x4xf32>, tensor<1x16x4xf32>) outs(%o : tensor<1x16x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<1x16x4xf32>
+  %e = tensor.expand_shape %sum [[0], [1, 2, 3, 4], [5]] output_shape [1, 2, 2, 2, 2, 4] : tensor<1x16x4xf32> into tensor<1x2x2x2x2x4xf32>
+  %i = tensor.empty() : tensor<1x2x2x2x2x4xf32>
+  %t = linalg.transpose ins(%e : tensor<1x2x2x2x2x4xf32>) outs(%i : tensor<1x2x2x2x2x4xf32>) permutation = [0, 1, 3, 4, 2, 5]
+  %c = tensor.collapse_shape %t [[0], [1], [2], [3, 4, 5]] : tensor<1x2x2x2x2x4xf32> into tensor<1x2x2x16xf32>
+  return %c : tensor<1x2x2x16xf32>
+}
+
+// -----
+
+// Three channels: the layout is not pushed into the matmul (IREE SPIR-V
+// miscompiles such contractions), only the residual add writes it.
+// CHECK-LABEL: func.func @no_write_through_into_odd_contraction
+// CHECK: linalg.matmul
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {{.*}} outs({{.*}} : tensor<2x2x2x2x3xf32>)
+func.func @no_write_through_into_odd_contraction(%x: tensor<16x5xf32>, %w: tensor<5x3xf32>, %res: tensor<1x16x3xf32>) -> tensor<1x2x2x12xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x3xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x3xf32>) -> tensor<16x3xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x5xf32>, tensor<5x3xf32>) outs(%acc : tensor<16x3xf32>) -> tensor<16x3xf32>
+  %mm3 = tensor.expand_shape %mm [[0, 1], [2]] output_shape [1, 16, 3] : tensor<16x3xf32> into tensor<1x16x3xf32>
+  %o = tensor.empty() : tensor<1x16x3xf32>
+  %sum = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%mm3, %res : tensor<1x16x3xf32>, tensor<1x16x3xf32>) outs(%o : tensor<1x16x3xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<1x16x3xf32>
+  %e = tensor.expand_shape %sum [[0], [1, 2, 3, 4], [5]] output_shape [1, 2, 2, 2, 2, 3] : tensor<1x16x3xf32> into tensor<1x2x2x2x2x3xf32>
+  %i = tensor.empty() : tensor<1x2x2x2x2x3xf32>
+  %t = linalg.transpose ins(%e : tensor<1x2x2x2x2x3xf32>) outs(%i : tensor<1x2x2x2x2x3xf32>) permutation = [0, 1, 3, 4, 2, 5]
+  %c = tensor.collapse_shape %t [[0], [1], [2], [3, 4, 5]] : tensor<1x2x2x2x2x3xf32> into tensor<1x2x2x12xf32>
+  return %c : tensor<1x2x2x12xf32>
+}
