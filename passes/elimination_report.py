@@ -4,8 +4,10 @@
 (before and after the SmartMem elimination pipeline) and returns an
 `EliminationReport` the compile driver can put in its JSON report
 (`as_dict()`). Layout moves counted: transposes (`linalg.transpose` and
-transpose-like generics) and concats (`tensor.concat`, which IREE lowers to
-copies). Reshapes are not counted: IREE treats them as metadata.
+transpose-like generics), concats (`tensor.concat`, which IREE lowers to
+copies) and slices (`tensor.extract_slice` of computed tensors; slices of
+constants are folded at load time and not counted). Reshapes are not
+counted: IREE treats them as metadata.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ def _moves(module: ir.Operation) -> list[ir.Operation]:
     def visit(op: ir.Operation) -> ir.WalkResult:
         if op.name == "tensor.concat":
             found.append(op)
+        elif op.name == "tensor.extract_slice":
+            owner = op.operands[0].owner
+            if not (isinstance(owner, (ir.OpView, ir.Operation)) and owner.name in _CONSTANT_SOURCES):
+                found.append(op)
         elif op.name in ("linalg.transpose", "linalg.generic"):
             step = chain_step(op)
             if step is not None and step.kind == "permute":
@@ -65,11 +71,15 @@ def _moves(module: ir.Operation) -> list[ir.Operation]:
 
 
 def _kind(op: ir.Operation) -> str:
-    return "concat" if op.name == "tensor.concat" else "transpose"
+    return {"tensor.concat": "concat", "tensor.extract_slice": "slice"}.get(op.name, "transpose")
 
 
 def _reason(op: ir.Operation) -> str:
-    if op.name == "tensor.concat":
+    if op.name == "tensor.extract_slice":
+        users = sorted({use.owner.name for use in op.results[0].uses})
+        if "tensor.concat" in users:
+            return "piece of a concat that is neither a roll nor a phase split"
+        return f"slice read by {', '.join(users) or 'nothing'}: its producer has other users or is not linalg"
         views = [strided_view(v) for v in op.operands]
         if all(v is not None and all(s == 1 for s in v.strides) for v in views):
             if len({str(v.source.get_name()) for v in views if v is not None}) == 1:
@@ -100,7 +110,7 @@ def elimination_report(before: ir.Operation, after: ir.Operation) -> Elimination
     remaining_ops = _moves(after)
     after_counts = Counter(_kind(op) for op in remaining_ops)
     remaining = tuple(RemainingMove(op.name, str(op.location), _reason(op)) for op in remaining_ops)
-    kinds = ("transpose", "concat")
+    kinds = ("transpose", "concat", "slice")
     return EliminationReport(
         before={k: before_counts.get(k, 0) for k in kinds},
         after={k: after_counts.get(k, 0) for k in kinds},
