@@ -32,6 +32,11 @@ class FoldOptions:
     means any other `linalg.generic`: elementwise ops and reductions).
     reshapes: fold reshape-only chains into elementwise consumers of
     contractions (so that IREE fuses them into the contraction's dispatch).
+    slices: also fold a leading tile-selecting slice into elementwise
+    consumers as a constant index. Off by default: measured on LLaMA's
+    rotary embedding it splits fusion groups (62 -> 90 dispatches), and the
+    fused-QKV slices it was meant for are better split at the producer
+    (smartmem-split-producer-by-slices).
     split_reductions: risky, off by default: also split reduction loops of
     non-contractions (IREE's SPIR-V reduction codegen gives wrong results
     for them on lavapipe; llvm-cpu is right).
@@ -40,6 +45,7 @@ class FoldOptions:
     contractions: bool = True
     elementwise: bool = True
     reshapes: bool = True
+    slices: bool = False
     split_reductions: bool = False
 
 
@@ -98,6 +104,9 @@ class FoldLayoutChainsPass(ModulePass):
       permutation, or whose other operands index a split loop with a
       non-dimension expression (convolution windows);
     - generics whose body uses `linalg.index` (the loop numbering changes);
+    - non-contraction readers of a chain that another reader (a slice, a
+      concat, a return) keeps alive: the copy stays anyway and folding would
+      only split IREE's fusion groups;
     - splitting a reduction loop of a non-contraction into several loops
       (e.g. patch merging in front of LayerNorm): IREE's SPIR-V reduction
       codegen miscompiles it (wrong results on lavapipe); opt in with
@@ -150,11 +159,20 @@ class FoldLayoutChainsPass(ModulePass):
             if found is None:
                 continue
             source, chain_ops, atoms = found
-            if atoms.fixed and is_contraction:
-                # A constant index would hide the contraction from IREE: the
-                # slice stays (IREE folds it into the dispatch's load), the
-                # rest of the chain is folded.
-                self.no_match(op, "a slice read by a contraction stays a slice")
+            if not is_contraction and not _all_readers_absorb(chain_ops):
+                # Some reader of the chain cannot read through it (a slice, a
+                # concat): the chain stays for it, and folding it into the
+                # elementwise readers only splits IREE's fusion groups (seen
+                # on LLaMA's rotary embedding: 66 -> 94 dispatches).
+                reason = "another reader of the chain cannot absorb it, so the chain would stay"
+                self.no_match(op, reason)
+                self.records.append(FoldRecord(op.name, tuple(c.name for c in chain_ops), False, reason))
+                continue
+            if atoms.fixed and (is_contraction or not self.options.slices):
+                # A constant index would hide a contraction from IREE (and
+                # splits fusion groups of elementwise ops): the slice stays,
+                # the rest of the chain is folded.
+                self.no_match(op, "a leading slice stays a slice")
                 found = _without_leading_slice(chain_ops)
                 if found is None:
                     continue
@@ -195,6 +213,23 @@ class FoldLayoutChainsPass(ModulePass):
 
 
 # -- rewriting ----------------------------------------------------------------
+
+
+def _all_readers_absorb(chain_ops: list[ir.Operation]) -> bool:
+    """Every reader of every chain value is the next chain op or a linalg op."""
+    members = {str(o.results[0].get_name()) for o in chain_ops}
+    for chain_op in chain_ops:
+        for use in chain_op.results[0].uses:
+            user = use.owner
+            name = user.name
+            if name in ("linalg.generic", "linalg.matmul", "linalg.batch_matmul"):
+                continue
+            if name in ("tensor.expand_shape", "tensor.collapse_shape", "linalg.transpose") and (
+                str(user.results[0].get_name()) in members
+            ):
+                continue
+            return False
+    return True
 
 
 def _without_leading_slice(chain_ops: list[ir.Operation]):

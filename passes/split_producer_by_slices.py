@@ -6,7 +6,12 @@ from iree.compiler import ir
 from iree.compiler.dialects import tensor
 
 from smartmem.passes.base import ModulePass
-from smartmem.passes.fold_layout_chains import _maps_and_iterators, _num_inputs, _uses_linalg_index
+from smartmem.passes.fold_layout_chains import (
+    _is_contraction_generic,
+    _maps_and_iterators,
+    _num_inputs,
+    _uses_linalg_index,
+)
 
 _PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
 
@@ -43,12 +48,20 @@ class SplitProducerBySlicesPass(ModulePass):
         %acck = tensor.extract_slice %acc[0, 768] [197, 768] [1, 1]
         %k = linalg.matmul ins(%x, %wk : 197x768, 768x768) outs(%acck : 197x768)
 
-    Refuses: slices that feed a `tensor.concat` (rolls and patch merging,
+    Refuses: slices read (through reshapes and transposes) by anything but
+    contractions: measured on LLaMA, whose rotary embedding reads Q and K
+    elementwise, splitting costs 8 dispatches more than the copies; operands
+    that would have to be sliced but are computed by
+    another linalg op that is not split itself (a broadcast of weights:
+    IREE fuses it into the one contraction, but would compute each slice in
+    a dispatch of its own); slices that feed a `tensor.concat` (rolls and patch merging,
     folded by smartmem-fold-rolls / smartmem-concat-slices-to-transpose);
     results with any user other than a static unit-stride
     `tensor.extract_slice`; slices of dims that the op reduces over or
     indexes with non-dimension expressions; ops with several results or
-    bodies that use `linalg.index`; results whose slices together read less
+    bodies that use `linalg.index`; elementwise ops that do not read a
+    contraction only they read (splitting them would only duplicate work,
+    e.g. rotary-embedding halves); results whose slices together read less
     than all of it, when the op is not a contraction (nothing is saved).
 
     Options: none.
@@ -91,6 +104,10 @@ class SplitProducerBySlicesPass(ModulePass):
             return "a user is not a slice"
         if op.name == "linalg.generic" and _uses_linalg_index(op):
             return "body uses linalg.index"
+        if not all(_reaches_only_contractions(u.results[0]) for u in users if u.name == "tensor.extract_slice"):
+            return "a slice is read by non-contractions (e.g. rotary embedding): the copy fuses better there"
+        if not _reaches_contraction(op):
+            return "neither a contraction nor an elementwise op on one (splitting would only duplicate work)"
         maps, iterators = _maps_and_iterators(op)
         n_inputs = _num_inputs(op)
         out_map = maps[n_inputs]
@@ -119,6 +136,20 @@ class SplitProducerBySlicesPass(ModulePass):
             for expr in m.results:
                 if not isinstance(expr, (ir.AffineDimExpr, ir.AffineConstantExpr)):
                     return "an operand map has a non-dimension expression"
+        for i, operand in enumerate(list(op.operands)[:n_inputs]):
+            sliced = any(
+                isinstance(e, ir.AffineDimExpr) and e.position in ranges
+                for _, ranges in plans for e in maps[i].results
+            )
+            owner = _as_op(operand.owner)
+            if sliced and owner is not None and owner.name.startswith("linalg.") and not (
+                owner.name in _PRODUCERS and len(list(operand.uses)) == 1
+                and (_reaches_contraction(owner) or _is_pure_move(owner))
+            ):
+                # E.g. a broadcast of the weights: IREE fuses it into the one
+                # contraction, but computes each slice of it in a dispatch of
+                # its own (seen on LLaMA: +8 dispatches).
+                return "an operand to slice is computed by another linalg op"
         for user, loop_ranges in plans:
             with ir.InsertionPoint(user), user.location:
                 new_operands = []
@@ -132,6 +163,52 @@ class SplitProducerBySlicesPass(ModulePass):
             user.erase()
         op.erase()
         return ""
+
+
+def _reaches_contraction(op: ir.Operation) -> bool:
+    """A contraction, or an elementwise op reading a contraction only it reads."""
+    if op.name != "linalg.generic" or _is_contraction_generic(op):
+        return True
+    if any("parallel" not in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])):
+        return False
+    for operand in list(op.operands)[: _num_inputs(op)]:
+        owner = _as_op(operand.owner)
+        if owner is None:
+            continue
+        if owner.name == "tensor.expand_shape" and len(list(operand.uses)) == 1:
+            operand = owner.operands[0]
+            owner = _as_op(operand.owner)
+            if owner is None:
+                continue
+        if owner.name in _PRODUCERS and len(list(operand.uses)) == 1 and _reaches_contraction(owner):
+            return True
+    return False
+
+
+def _reaches_only_contractions(value: ir.Value) -> bool:
+    """Every reader of `value`, through reshapes and transposes, is a contraction."""
+    readers = list(value.uses)
+    if not readers:
+        return False
+    for use in readers:
+        user = _as_op(use.owner)
+        if user is None:
+            return False
+        if user.name in ("tensor.expand_shape", "tensor.collapse_shape", "linalg.transpose"):
+            if not _reaches_only_contractions(user.results[0]):
+                return False
+        elif user.name in ("linalg.matmul", "linalg.batch_matmul") or _is_contraction_generic(user):
+            continue
+        elif user.name == "linalg.generic" and len(user.results) == 1 and all(
+            "parallel" in str(a) for a in ir.ArrayAttr(user.attributes["iterator_types"])
+        ):
+            # An elementwise op on the way (a bias add split in an earlier
+            # round): what matters is where its result goes.
+            if not _reaches_only_contractions(user.results[0]):
+                return False
+        else:
+            return False
+    return True
 
 
 def _feeds_concat(value: ir.Value) -> bool:
@@ -205,6 +282,15 @@ def _slices_above_expand(expand: ir.Operation) -> str:
     return ""
 
 
+def _is_pure_move(op: ir.Operation) -> bool:
+    """A one-input generic that only yields its input (broadcast, transpose)."""
+    if op.name != "linalg.generic" or _num_inputs(op) != 1 or len(op.results) != 1:
+        return False
+    block = op.regions[0].blocks[0]
+    body = list(block.operations)
+    return len(body) == 1 and body[0].operands[0] == block.arguments[0]
+
+
 def _slice_operand(value: ir.Value, m: ir.AffineMap, loop_ranges: dict[int, tuple[int, int]]) -> ir.Value:
     value_type = ir.RankedTensorType(value.type)
     offsets, sizes = [], []
@@ -218,4 +304,22 @@ def _slice_operand(value: ir.Value, m: ir.AffineMap, loop_ranges: dict[int, tupl
     if sizes == list(value_type.shape):
         return value
     result_type = ir.RankedTensorType.get(sizes, value_type.element_type)
+    owner = _as_op(value.owner)
+    if owner is not None and _is_pure_move(owner) and len(list(value.uses)) == 1:
+        # Slice the moved tensor instead, and move only the slice (so that
+        # IREE keeps fusing the move, e.g. a weight broadcast, into the op).
+        move_maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(owner.attributes["indexing_maps"])]
+        move_ranges = {
+            expr.position: (offset, size)
+            for expr, offset, size, extent in zip(move_maps[1].results, offsets, sizes, value_type.shape)
+            if isinstance(expr, ir.AffineDimExpr) and size != extent
+        }
+        if all(isinstance(e, (ir.AffineDimExpr, ir.AffineConstantExpr)) for e in move_maps[0].results):
+            moved_input = _slice_operand(owner.operands[0], move_maps[0], move_ranges)
+            init = _slice_operand(owner.operands[1], move_maps[1], move_ranges)
+            clone = owner.clone()
+            clone.operands[0] = moved_input
+            clone.operands[1] = init
+            clone.results[0].set_type(result_type)
+            return clone.results[0]
     return tensor.ExtractSliceOp(result_type, value, [], [], [], offsets, sizes, [1] * len(sizes)).result

@@ -1,5 +1,6 @@
 // RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-fold-layout-chains)' %s | FileCheck %s
 // RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-fold-layout-chains{contractions=false})' %s | FileCheck %s --check-prefix=NOCONTRACT
+// RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-fold-layout-chains{slices=true})' %s | FileCheck %s --check-prefix=SLICES
 
 // The transpose is read through the matmul's A map; the matmul stays a contraction.
 // CHECK-DAG: #[[TA:.+]] = affine_map<(d0, d1, d2) -> (d2, d0)>
@@ -231,13 +232,16 @@ func.func @no_fold_mixed_radix_prefix(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) 
 // -----
 
 // A tile of a fused projection (the V part of QKV) read by an elementwise op:
-// the slice becomes a constant index of the split dim, no copy.
-// CHECK-DAG: #[[SEL:.+]] = affine_map<(d0, d1) -> (d0, 2, d1)>
+// with slices=true the slice becomes a constant index of the split dim;
+// by default it stays.
+// SLICES-DAG: #[[SEL:.+]] = affine_map<(d0, d1) -> (d0, 2, d1)>
+// SLICES-LABEL: func.func @tile_slice_into_elementwise
+// SLICES-NOT: tensor.extract_slice
+// SLICES: %[[X3:.+]] = tensor.expand_shape %arg0 {{\[\[}}0], [1, 2]] {{.*}} into tensor<4x3x8xf32>
+// SLICES: linalg.generic {indexing_maps = [#[[SEL]],
+// SLICES-SAME: ins(%[[X3]], %arg1
 // CHECK-LABEL: func.func @tile_slice_into_elementwise
-// CHECK-NOT: tensor.extract_slice
-// CHECK: %[[X3:.+]] = tensor.expand_shape %arg0 {{\[\[}}0], [1, 2]] {{.*}} into tensor<4x3x8xf32>
-// CHECK: linalg.generic {indexing_maps = [#[[SEL]],
-// CHECK-SAME: ins(%[[X3]], %arg1
+// CHECK: tensor.extract_slice
 func.func @tile_slice_into_elementwise(%qkv: tensor<4x24xf32>, %y: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %v = tensor.extract_slice %qkv[0, 16] [4, 8] [1, 1] : tensor<4x24xf32> to tensor<4x8xf32>
   %o = tensor.empty() : tensor<4x8xf32>

@@ -1,12 +1,12 @@
 // RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-split-producer-by-slices)' %s | FileCheck %s
 
-// A fused QKV projection with its bias, then Split: each of Q, K, V gets its
-// own matmul and bias add over sliced weights; no slice of the result is left.
+// A fused QKV projection with its bias, then Split, each part read by a
+// contraction: each of Q, K, V gets its own matmul and bias add over sliced
+// weights; no slice of the result is left.
 // CHECK-LABEL: func.func @qkv_split
 // CHECK-COUNT-3: linalg.matmul ins(%arg0, %{{.+}} : tensor<4x8xf32>, tensor<8x8xf32>)
-// CHECK-NOT: linalg.matmul
 // CHECK-NOT: tensor<1x4x24xf32>
-func.func @qkv_split(%x: tensor<4x8xf32>, %w: tensor<8x24xf32>, %b: tensor<24xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>) {
+func.func @qkv_split(%x: tensor<4x8xf32>, %w: tensor<8x24xf32>, %b: tensor<24xf32>, %u: tensor<8x2xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
   %zero = arith.constant 0.0 : f32
   %a = tensor.empty() : tensor<4x24xf32>
   %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<4x24xf32>) -> tensor<4x24xf32>
@@ -24,7 +24,35 @@ func.func @qkv_split(%x: tensor<4x8xf32>, %w: tensor<8x24xf32>, %b: tensor<24xf3
   %q2 = tensor.collapse_shape %q [[0, 1], [2]] : tensor<1x4x8xf32> into tensor<4x8xf32>
   %k2 = tensor.collapse_shape %k [[0, 1], [2]] : tensor<1x4x8xf32> into tensor<4x8xf32>
   %v2 = tensor.collapse_shape %v [[0, 1], [2]] : tensor<1x4x8xf32> into tensor<4x8xf32>
-  return %q2, %k2, %v2 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+  %r = tensor.empty() : tensor<4x2xf32>
+  %racc = linalg.fill ins(%zero : f32) outs(%r : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %rq = linalg.matmul ins(%q2, %u : tensor<4x8xf32>, tensor<8x2xf32>) outs(%racc : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %rk = linalg.matmul ins(%k2, %u : tensor<4x8xf32>, tensor<8x2xf32>) outs(%racc : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %rv = linalg.matmul ins(%v2, %u : tensor<4x8xf32>, tensor<8x2xf32>) outs(%racc : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %rq, %rk, %rv : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+}
+
+// -----
+
+// The same split read elementwise (as LLaMA's rotary embedding reads Q and
+// K): the copies fuse better there than three projections; left alone.
+// CHECK-LABEL: func.func @no_split_read_elementwise
+// CHECK: linalg.matmul ins(%arg0, %arg1 : tensor<4x8xf32>, tensor<8x24xf32>)
+// CHECK: tensor.extract_slice
+func.func @no_split_read_elementwise(%x: tensor<4x8xf32>, %w: tensor<8x24xf32>) -> tensor<4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<4x24xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<4x24xf32>) -> tensor<4x24xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<4x8xf32>, tensor<8x24xf32>) outs(%acc : tensor<4x24xf32>) -> tensor<4x24xf32>
+  %q = tensor.extract_slice %mm[0, 0] [4, 8] [1, 1] : tensor<4x24xf32> to tensor<4x8xf32>
+  %k = tensor.extract_slice %mm[0, 8] [4, 8] [1, 1] : tensor<4x24xf32> to tensor<4x8xf32>
+  %o = tensor.empty() : tensor<4x8xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%q, %k : tensor<4x8xf32>, tensor<4x8xf32>) outs(%o : tensor<4x8xf32>) {
+  ^bb0(%p: f32, %r: f32, %out: f32):
+    %t = arith.mulf %p, %r : f32
+    linalg.yield %t : f32
+  } -> tensor<4x8xf32>
+  return %s : tensor<4x8xf32>
 }
 
 // -----
