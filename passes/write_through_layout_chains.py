@@ -82,9 +82,9 @@ class WriteThroughLayoutChainsPass(ModulePass):
 
         def collect(op: ir.Operation) -> ir.WalkResult:
             step = chain_step(op)
-            if step is not None:
-                users = [use.owner for use in op.results[0].uses]
-                if not any(chain_step(_as_op(u)) is not None for u in users):
+            if step is not None and step.kind != "select":
+                users = [_as_op(use.owner) for use in op.results[0].uses]
+                if not all(_is_reshape_or_permute(u) for u in users):
                     ends.append(op)  # the last op of a chain
             return ir.WalkResult.ADVANCE
 
@@ -127,6 +127,11 @@ class WriteThroughLayoutChainsPass(ModulePass):
         for op in dead:
             op.erase()
         return ""
+
+
+def _is_reshape_or_permute(op: ir.Operation | None) -> bool:
+    step = chain_step(op) if op is not None else None
+    return step is not None and step.kind != "select"
 
 
 def _as_op(owner) -> ir.Operation:
