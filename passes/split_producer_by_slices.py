@@ -6,6 +6,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import tensor
 
 from smartmem.passes.base import ModulePass
+from smartmem.passes.write_through_layout_chains import _fill
 from smartmem.passes.fold_layout_chains import (
     _is_contraction_generic,
     _maps_and_iterators,
@@ -305,6 +306,14 @@ def _slice_operand(value: ir.Value, m: ir.AffineMap, loop_ranges: dict[int, tupl
         return value
     result_type = ir.RankedTensorType.get(sizes, value_type.element_type)
     owner = _as_op(value.owner)
+    if owner is not None and owner.name == "tensor.empty":
+        return tensor.EmptyOp(sizes, value_type.element_type).result
+    if owner is not None and owner.name == "linalg.fill":
+        # A fresh fill of the slice's shape: a slice of a shared fill would
+        # drag the whole fill into each dispatch (llvm-cpu then rejects the
+        # vector sizes).
+        empty = tensor.EmptyOp(sizes, value_type.element_type).result
+        return _fill(owner.operands[0], empty)
     if owner is not None and _is_pure_move(owner) and len(list(value.uses)) == 1:
         # Slice the moved tensor instead, and move only the slice (so that
         # IREE keeps fusing the move, e.g. a weight broadcast, into the op).
