@@ -59,6 +59,7 @@ class BenchOptions:
     force: bool = False
     compile_only: bool = False
     zoo_dir: Path | None = None
+    compile_timeout_s: float = 1200.0
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def bench_model_target(store: ResultStore, opts: BenchOptions, model: str, targe
     for variant in VARIANTS:
         progress.show(f"{model} {target.spec} {variant}: compile")
         try:
-            c = compile_variant(onnx_path, directory, target, variant, opts.force)
+            c = compile_variant(onnx_path, directory, target, variant, opts.force, opts.compile_timeout_s)
         except BenchError as exc:
             records[variant].update(status="failed", error=str(exc), stage="compile")
             continue

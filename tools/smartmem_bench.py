@@ -29,6 +29,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile-runs", type=int, default=2, help="profiled calls per variant (default 2)")
     p.add_argument("--force", action="store_true", help="recompile and remeasure cached records")
     p.add_argument("--compile-only", action="store_true", help="compile and census only, no runs")
+    p.add_argument("--compile-timeout", type=float, default=1200.0, metavar="S",
+                   help="give up a variant's compile after S seconds (default 1200)")
     p.add_argument("--zoo-dir", type=Path, default=None, help="zoo cache (default $SMARTMEM_ZOO_DIR or .cache/zoo)")
     p.add_argument("--merge", type=Path, action="append", default=[], metavar="FILE",
                    help="merge records from a results file (e.g. the device run's) before reporting")
@@ -62,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if models:
             opts = BenchOptions(out=args.out, targets=targets, rounds=args.rounds,
                                 profile_runs=args.profile_runs, force=args.force,
-                                compile_only=args.compile_only, zoo_dir=args.zoo_dir)
+                                compile_only=args.compile_only, zoo_dir=args.zoo_dir,
+                                compile_timeout_s=args.compile_timeout)
             store = run_sweep(models, opts, lambda msg: print(msg, file=sys.stderr))
         report = write_report(store, args.out, args.title, plots=not args.no_plots)
     except (ValueError, ZooError, OSError) as exc:
