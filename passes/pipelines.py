@@ -31,7 +31,8 @@ producer (pushed up through bias adds into the producing contraction, so
 IREE still fuses them); what is left is folded into elementwise consumers.
 With this order (flow census, vulkan/valhall): Swin-T 274 -> 187
 dispatches, layout moves 97 -> 0, flow.tensor.update 20 -> 0; across the
-12-model zoo 2224 -> 1643 dispatches and 551 -> 63 layout moves, no model
+12-model zoo 2224 -> 1643 dispatches and 554 -> 63 layout moves (the
+census counts data-only dispatches too), no model
 gaining dispatches (tools/census_report.py).
 `smartmem-classify` is not in the pipeline: elimination does not read its
 tags.
