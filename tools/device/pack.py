@@ -75,6 +75,10 @@ def make_splat_archive(irpa: Path, output: Path) -> int:
     return len(keys)
 
 
+class MissingModule(BenchError):
+    """A variant was not compiled (e.g. its compile failed): the model is left out."""
+
+
 def stand_ins(irpa: Path, blob: dict[str, tuple[int, bytes]]) -> list[weights.StandIn]:
     text = subprocess.run([_tool("iree-dump-parameters"), f"--parameters={irpa}"],
                           capture_output=True, text=True, check=True).stdout
@@ -98,7 +102,7 @@ def pack_model(bench: Path, target: Target, model: str, bundle: Path, reference_
         vmfb = art / f"{variant}.vmfb"
         meta = art / f"{variant}.bench.json"
         if not vmfb.exists() or not meta.exists():
-            raise BenchError(f"{model}: no {variant} module for {target.spec} in {art}; "
+            raise MissingModule(f"{model}: no {variant} module for {target.spec} in {art}; "
                              f"run smartmem-bench {model} --targets {target.spec} --out {bench} first")
         reports[variant] = json.loads(meta.read_text())["report"]
         shutil.copy(vmfb, bundle / f"{model}.{variant}.vmfb")
@@ -152,7 +156,13 @@ def pack(bench: Path, target: Target, models: list[str], bundle: Path,
     bundle.mkdir(parents=True)
     manifest: dict[str, object] = {"target": target.spec, "models": []}
     for model in models:
-        entry = pack_model(bench, target, model, bundle, reference_target, variants)
+        try:
+            entry = pack_model(bench, target, model, bundle, reference_target, variants)
+        except MissingModule as exc:
+            print(f"pack: warning: {exc}; left out", file=sys.stderr)
+            for leftover in bundle.glob(f"{model}.*"):
+                leftover.unlink()
+            continue
         manifest["models"].append(entry)  # type: ignore[union-attr]
         print(f"packed {model} ({entry['weights']} weights)", file=sys.stderr)
     (bundle / "manifest.json").write_text(json.dumps(manifest, indent=1))
