@@ -199,7 +199,7 @@ def render_markdown(store: ResultStore, title: str = "SmartMem vs stock IREE", p
         for p in breakdown:
             for name, r in (("stock", p.stock), ("smartmem", p.smartmem)):
                 kinds = _get(r, "profile", "by_kind_ms") or {}
-                top = ", ".join(f"{k} {v:.2f}" for k, v in list(kinds.items())[:5])
+                top = ", ".join(f"{k} {v:.2f}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])[:5])
                 lines.append(f"| {p.model} | {p.target} | {name} | {_fmt(_get(r, 'profile', 'total_ms'), '.2f')} "
                              f"| {_fmt(_get(r, 'profile', 'layout_move_ms'), '.2f')} | {top} |")
         lines.append("")
