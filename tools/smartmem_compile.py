@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from smartmem.diagnostics import SmartMemError, print_diagnostics
+from smartmem.cli import run_cli, write_text_atomically
+from smartmem.diagnostics import SmartMemError
 
 PROG = "smartmem-compile"
 
@@ -74,10 +73,7 @@ def write_json_atomically(path: Path, data: object) -> None:
     directory = path.resolve().parent
     if not directory.is_dir():
         raise SmartMemError.plain(f"report directory '{directory}' does not exist")
-    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as temp:
-        json.dump(data, temp, indent=2)
-        temp.write("\n")
-    os.replace(temp.name, path)
+    write_text_atomically(path, json.dumps(data, indent=2) + "\n")
 
 
 def summary(report: dict) -> str:
@@ -119,20 +115,7 @@ def run(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    try:
-        status = run(sys.argv[1:] if argv is None else argv)
-    except SmartMemError as error:
-        print_diagnostics(error.diagnostics)
-        status = 2
-    except KeyboardInterrupt:
-        status = 130
-    except Exception as error:  # a bug in SmartMem: one line unless debugging
-        if os.environ.get("SMARTMEM_DEBUG"):
-            raise
-        print(f"{PROG}: internal error: {type(error).__name__}: {error} "
-              "(set SMARTMEM_DEBUG=1 for a traceback)", file=sys.stderr)
-        status = 3
-    sys.exit(status)
+    run_cli(PROG, run, argv, error_status=2)
 
 
 if __name__ == "__main__":

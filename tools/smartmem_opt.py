@@ -9,15 +9,14 @@ IREE/upstream pass can be mixed in one pipeline, either with
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from typing import Sequence
 
 from iree.compiler import ir
 
 from smartmem.context import make_context
+from smartmem.cli import run_cli, write_text_atomically
 from smartmem.diagnostics import (
     Diagnostic,
     SmartMemError,
@@ -132,12 +131,8 @@ def run_chunk(
 def write_output(path: str, text: str) -> None:
     if path == "-":
         sys.stdout.write(text)
-        return
-    # Write-then-rename: a failed run leaves no partial output behind.
-    directory = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as temp:
-        temp.write(text)
-    os.replace(temp.name, path)
+    else:
+        write_text_atomically(path, text)
 
 
 def run(argv: Sequence[str]) -> int:
@@ -188,20 +183,7 @@ def run(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    try:
-        status = run(sys.argv[1:] if argv is None else argv)
-    except SmartMemError as error:
-        print_diagnostics(error.diagnostics)
-        status = 1
-    except KeyboardInterrupt:
-        status = 130
-    except Exception as error:  # a bug in SmartMem: one line unless debugging
-        if os.environ.get("SMARTMEM_DEBUG"):
-            raise
-        print(f"smartmem-opt: internal error: {type(error).__name__}: {error} "
-              "(set SMARTMEM_DEBUG=1 for a traceback)", file=sys.stderr)
-        status = 3
-    sys.exit(status)
+    run_cli("smartmem-opt", run, argv, error_status=1)
 
 
 if __name__ == "__main__":
