@@ -8,6 +8,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
 from smartmem.passes.base import ModulePass
+from smartmem.passes.matmul_form import off_matmul_pipeline
 from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step
 
 _CONSTANT_SOURCES = frozenset({
@@ -77,22 +78,22 @@ class FoldLayoutChainsPass(ModulePass):
     dispatches. Expanding loops instead of emitting `floordiv`/`mod` maps is
     deliberate: IREE cannot tile semi-affine `mod` maps.
 
-    For example (Swin window partition feeding the QKV projection):
+    For example (attention head split read by the score batch_matmul):
 
-        %e = tensor.expand_shape %x [[0], [1, 2, 3, 4], [5]] ... into tensor<1x8x7x8x7x96xf32>
-        %t = linalg.transpose ins(%e ...) outs(...) permutation = [0, 1, 3, 2, 4, 5]
-        %c = tensor.collapse_shape %t [[0, 1, 2, 3, 4], [5]] ... into tensor<3136x96xf32>
-        %m = linalg.matmul ins(%c, %w : ...) outs(%acc : tensor<3136x96xf32>)
+        %e = tensor.expand_shape %q [[0], [1, 2]] ... into tensor<8x3x4xf32>
+        %t = linalg.transpose ins(%e ...) outs(...) permutation = [1, 0, 2]
+        %m = linalg.batch_matmul ins(%t, %k : tensor<3x8x4xf32>, tensor<3x4x8xf32>) outs(...)
 
     becomes
 
-        %xf = tensor.expand_shape %x [[0], [1, 2, 3, 4], [5]] ... into tensor<8x7x8x7x96xf32>
-        %af = tensor.expand_shape %acc [[0, 1, 2, 3], [4]] ... into tensor<8x8x7x7x96xf32>
-        %g = linalg.generic {indexing_maps = [
-                 affine_map<(a, c, b, d, n, k) -> (a, b, c, d, k)>,
-                 affine_map<(a, c, b, d, n, k) -> (k, n)>,
-                 affine_map<(a, c, b, d, n, k) -> (a, c, b, d, n)>], ...}
-        %m = tensor.collapse_shape %g [[0, 1, 2, 3], [4]] ... into tensor<3136x96xf32>
+        %qf = tensor.expand_shape %q [[0], [1, 2]] ... into tensor<8x3x4xf32>
+        %m = linalg.generic {indexing_maps = [
+                 affine_map<(b, m, n, k) -> (m, b, k)>,
+                 affine_map<(b, m, n, k) -> (b, k, n)>,
+                 affine_map<(b, m, n, k) -> (b, m, n)>], ...} ins(%qf, %k ...)
+
+    (Swin's window partition in front of the QKV projection is refused:
+    it would give the projection 4 M loops, see below.)
 
     Refuses:
     - chains whose source is a constant or global (IREE's const-eval folds
@@ -111,7 +112,16 @@ class FoldLayoutChainsPass(ModulePass):
       (e.g. patch merging in front of LayerNorm): IREE's SPIR-V reduction
       codegen miscompiles it (wrong results on lavapipe); opt in with
       split_reductions=true;
-    - named contractions with mixed element types (implicit casts).
+    - named contractions with mixed element types (implicit casts);
+    - contractions that would leave IREE's matmul code generation: more
+      than 3 parallel loops once IREE collapses contiguous same-order loops
+      (see `matmul_form`; e.g. Swin's window partition folded into the QKV
+      projection gives 4 M loops and `SubgroupReduce` instead of
+      `MatmulPromoteVectorize`). Write-through or an elementwise neighbour
+      takes the chain instead;
+    - elementwise readers of a contraction's result (directly or through
+      bias adds) whose permuted read, moved into the contraction by IREE's
+      transpose propagation, would take it off the matmul pipeline.
 
     Options: contractions=true, elementwise=true, reshapes=true,
     split_reductions=false (see FoldOptions).
@@ -184,7 +194,7 @@ class FoldLayoutChainsPass(ModulePass):
                 self.records.append(FoldRecord(op.name, names, False, reason))
                 continue
             new_op = _rewrite(op, index, source, atoms, self.options.split_reductions)
-            if isinstance(new_op, str):
+            if not isinstance(new_op, ir.Operation):
                 self.no_match(op, new_op)
                 self.records.append(FoldRecord(op.name, names, False, new_op))
                 continue
@@ -205,6 +215,33 @@ class FoldLayoutChainsPass(ModulePass):
                 return "chain only reshapes: free in IREE"
             if not any(len(dim) > 1 for dim in atoms.result_dims):
                 return "chain only splits dims: the consumer would not change"
+        if op.name in ("linalg.matmul", "linalg.batch_matmul"):
+            # A named contraction is left alone by IREE's transpose
+            # propagation; the generic it becomes is not: a transpose chain
+            # after it (window reverse after the output projection) would be
+            # sunk into its output. Fold only if that keeps it a matmul.
+            from smartmem.passes.write_through_layout_chains import contraction_write_refusal
+
+            for chain_source, after in _chains_after(op.results[0]):
+                order = tuple(a for dim in after.result_dims for a in dim)
+                reason = contraction_write_refusal(op, after, order)
+                if reason:
+                    return reason.replace(
+                        "writing through", "folding (IREE then sinks the transpose after it into it)"
+                    )
+        if not _is_contraction_generic(op) and op.name == "linalg.generic" and not atoms.is_identity():
+            contraction = _contraction_behind(source)
+            if contraction is not None:
+                # IREE's transpose propagation would move this permuted read
+                # into the contraction's output (seen on Swin's window reverse
+                # folded into the residual add: the output projection became
+                # matmul_like_4x4x4x4x32x2x16 on SubgroupReduce).
+                from smartmem.passes.write_through_layout_chains import contraction_write_refusal
+
+                order = tuple(a for dim in atoms.result_dims for a in dim)
+                reason = contraction_write_refusal(contraction, atoms, order)
+                if reason:
+                    return reason.replace("writing through", "folding into a reader of it")
         if op.name != "linalg.generic":
             types = {str(ir.RankedTensorType(v.type).element_type) for v in op.operands}
             if len(types) != 1 or not isinstance(ir.RankedTensorType(op.operands[0].type).element_type, ir.FloatType):
@@ -267,6 +304,55 @@ def _is_contraction_result(value: ir.Value) -> bool:
     )
 
 
+def _chains_after(value: ir.Value, depth: int = 2) -> list[tuple[ir.Value, AtomChain]]:
+    """Permuting chains reading `value`, directly or after aligned elementwise ops (bias adds).
+
+    Each as (chain source, atoms); the chain source has `value`'s shape.
+    """
+    found: list[tuple[ir.Value, AtomChain]] = []
+    for use in value.uses:
+        user = use.owner
+        user = user.operation if isinstance(user, ir.OpView) else user
+        step = chain_step(user)
+        if step is not None and step.kind != "select":
+            end = user
+            while True:
+                users = [u.owner for u in end.results[0].uses]
+                nxt = [u.operation if isinstance(u, ir.OpView) else u for u in users]
+                if len(nxt) != 1 or (lambda s: s is None or s.kind == "select")(chain_step(nxt[0])):
+                    break
+                end = nxt[0]
+            chain = chain_of(end.results[0])
+            if chain is not None and chain[0] == value and not chain[2].is_identity() and not chain[2].fixed:
+                found.append((value, chain[2]))
+        elif depth > 0 and _is_elementwise(user) and len(user.results) == 1:
+            maps, _ = _maps_and_iterators(user)
+            n_inputs = _num_inputs(user)
+            if use.operand_number < n_inputs and maps[use.operand_number] == maps[n_inputs]:
+                found.extend(_chains_after(user.results[0], depth - 1))
+    return found
+
+
+def _contraction_behind(value: ir.Value, depth: int = 2) -> ir.Operation | None:
+    """The contraction computing `value`, directly or through aligned elementwise ops (bias adds)."""
+    owner = value.owner
+    if not isinstance(owner, (ir.OpView, ir.Operation)) or depth < 0:
+        return None
+    op = owner.operation if isinstance(owner, ir.OpView) else owner
+    if _is_contraction_result(value):
+        return op
+    if not _is_elementwise(op) or len(op.results) != 1:
+        return None
+    maps, _ = _maps_and_iterators(op)
+    n_inputs = _num_inputs(op)
+    for i in range(n_inputs):
+        if maps[i] == maps[n_inputs]:
+            found = _contraction_behind(op.operands[i], depth - 1)
+            if found is not None:
+                return found
+    return None
+
+
 def _num_inputs(op: ir.Operation) -> int:
     segments = ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"])
     return segments[0]
@@ -318,9 +404,14 @@ def _maps_and_iterators(op: ir.Operation) -> tuple[list[ir.AffineMap], list[str]
 
 
 def _rewrite(
-    op: ir.Operation, index: int, source: ir.Value, atoms: AtomChain, split_reductions: bool = False
-) -> ir.Operation | str:
-    """Rebuild `op` reading `source` through `atoms` instead of operand `index`."""
+    op: ir.Operation, index: int, source: ir.Value, atoms: AtomChain, split_reductions: bool = False,
+    plan_only: bool = False,
+) -> ir.Operation | str | None:
+    """Rebuild `op` reading `source` through `atoms` instead of operand `index`.
+
+    Returns the new op, or why the rewrite is refused. With `plan_only`
+    nothing is built: None means the rewrite would be done.
+    """
     maps, iterators = _maps_and_iterators(op)
     n_loops = maps[0].n_dims
     v_map = maps[index]
@@ -421,6 +512,12 @@ def _rewrite(
         expansions.append(tuple(groups))
         expanded_shapes.append(tuple(fine_shape))
 
+    if op.name != "linalg.generic" or _is_contraction_generic(op):
+        reason = off_matmul_pipeline(new_maps, new_iterators)
+        if reason:
+            return reason
+    if plan_only:
+        return None
     n_inputs = _num_inputs(op)
     location = op.location
     with ir.InsertionPoint(op), location:

@@ -17,6 +17,7 @@ from smartmem.passes.fold_layout_chains import (
     _reassociation,
     _uses_linalg_index,
 )
+from smartmem.passes.matmul_form import off_matmul_pipeline
 from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step
 
 _PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
@@ -67,6 +68,10 @@ class WriteThroughLayoutChainsPass(ModulePass):
     - contraction producers whose accumulator is not a fill of an empty
       tensor, elementwise producers whose body reads the output;
     - chains that only reshape (free in IREE);
+    - contractions that would leave IREE's matmul code generation (more
+      than 3 parallel loops after IREE collapses contiguous same-order loops,
+      see `matmul_form`): the chain is then written through by the
+      elementwise producer in between (the bias add), or stays;
     - contractions whose innermost output extent is not a multiple of 4
       (IREE's SPIR-V codegen gives wrong results for them on lavapipe once
       their output is split and permuted; llvm-cpu is right).
@@ -227,6 +232,11 @@ def _write_through(
     new_inputs: list[ir.Value] = []
     new_maps: list[ir.AffineMap] = []
     aligned_fine = tuple(loop_of_atom[a] for a in order)
+    if is_contraction:
+        # Decide before building anything.
+        reason = contraction_write_refusal(producer, atoms, order)
+        if reason:
+            return reason
     for i in range(n_inputs):
         m = maps[i]
         operand = producer.operands[i]
@@ -312,6 +322,60 @@ def _write_through(
         else:
             _build_contraction_body(generic, [ir.RankedTensorType(v.type).element_type for v in new_inputs + [new_init]])
     return generic.results[0]
+
+
+def contraction_write_refusal(producer: ir.Operation, atoms: AtomChain, order: tuple[int, ...]) -> str:
+    """Why contraction `producer` must not write its result as the atoms in `order`, or "".
+
+    The inputs of a contraction are read with split maps (never pushed
+    through), the output lists the atoms in `order`; the result must stay on
+    IREE's matmul pipeline (`matmul_form`). Also used for elementwise readers
+    of a contraction's result: IREE's transpose propagation moves their
+    permuted read into the contraction's output.
+    """
+    maps, iterators = _maps_and_iterators(producer)
+    n_inputs = _num_inputs(producer)
+    out_map = maps[n_inputs]
+    split: dict[int, tuple[int, ...]] = {}
+    for dim, expr in enumerate(out_map.results):
+        if isinstance(expr, ir.AffineDimExpr) and atoms.source_dims[dim]:
+            split[expr.position] = atoms.source_dims[dim]
+    loop_of_atom: dict[int, int] = {}
+    loops_of_old: dict[int, list[int]] = {}
+    new_iterators: list[str] = []
+    for loop in range(out_map.n_dims):
+        loops_of_old[loop] = []
+        for atom in split.get(loop, (None,)):
+            if atom is not None:
+                loop_of_atom[atom] = len(new_iterators)
+            loops_of_old[loop].append(len(new_iterators))
+            new_iterators.append(iterators[loop])
+    n_new = len(new_iterators)
+    planned = [_split_map(maps[i], split, loop_of_atom, loops_of_old, n_new) for i in range(n_inputs)]
+    if any(m is None for m in planned) or any(a not in loop_of_atom for a in order):
+        return "an input map has a non-dimension expression"
+    planned.append(ir.AffineMap.get(n_new, 0, [ir.AffineDimExpr.get(loop_of_atom[a]) for a in order]))
+    reason = off_matmul_pipeline(*_drop_unused_loops(planned, new_iterators))  # type: ignore[arg-type]
+    return reason.replace("folding", "writing through")
+
+
+def _split_map(
+    m: ir.AffineMap, split: dict[int, tuple[int, ...]], loop_of_atom: dict[int, int],
+    loops_of_old: dict[int, list[int]], n_new: int,
+) -> ir.AffineMap | None:
+    """`m` over the new loops: split loops replaced by their atoms' loops."""
+    results = []
+    for expr in m.results:
+        if isinstance(expr, ir.AffineDimExpr):
+            if expr.position in split:
+                results.extend(ir.AffineDimExpr.get(loop_of_atom[a]) for a in split[expr.position])
+            else:
+                results.append(ir.AffineDimExpr.get(loops_of_old[expr.position][0]))
+        elif isinstance(expr, ir.AffineConstantExpr):
+            results.append(expr)
+        else:
+            return None
+    return ir.AffineMap.get(n_new, 0, results)
 
 
 def _drop_unused_loops(

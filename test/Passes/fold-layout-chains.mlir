@@ -26,16 +26,15 @@ func.func @transpose_into_matmul(%x: tensor<8x4xf32>, %w: tensor<8x16xf32>) -> t
 // -----
 
 // Swin window partition (4x4 image, 2x2 windows) in front of a projection:
-// the M loop is split into (window row, window col, row, col), no copy.
-// CHECK-DAG: #[[XP:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d1, d3, d5)>
-// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
-// CHECK-LABEL: func.func @window_partition_into_matmul
-// CHECK-NOT: linalg.transpose
-// CHECK: %[[XF:.+]] = tensor.expand_shape {{.*}} into tensor<2x2x2x2x4xf32>
-// CHECK: %[[G:.+]] = linalg.generic {indexing_maps = [#[[XP]], {{.*}}, #[[OUT]]]
-// CHECK-SAME: ins(%[[XF]], %arg1
-// CHECK: tensor.collapse_shape %[[G]] {{.*}} into tensor<16x8xf32>
-func.func @window_partition_into_matmul(%x: tensor<1x16x4xf32>, %w: tensor<4x8xf32>) -> tensor<16x8xf32> {
+// folding would split M into (window row, window col, row, col), read in a
+// different order than written, so IREE could not collapse them back and the
+// contraction would have 5 parallel loops: off IREE's SPIR-V matmul
+// pipeline. The chain stays (write-through moves it to the producer).
+// CHECK-LABEL: func.func @no_fold_into_contraction_off_matmul_pipeline
+// CHECK: linalg.transpose
+// CHECK: tensor.collapse_shape
+// CHECK: linalg.matmul
+func.func @no_fold_into_contraction_off_matmul_pipeline(%x: tensor<1x16x4xf32>, %w: tensor<4x8xf32>) -> tensor<16x8xf32> {
   %e = tensor.expand_shape %x [[0], [1, 2, 3, 4], [5]] output_shape [1, 2, 2, 2, 2, 4] : tensor<1x16x4xf32> into tensor<1x2x2x2x2x4xf32>
   %i = tensor.empty() : tensor<1x2x2x2x2x4xf32>
   %t = linalg.transpose ins(%e : tensor<1x2x2x2x2x4xf32>) outs(%i : tensor<1x2x2x2x2x4xf32>) permutation = [0, 1, 3, 2, 4, 5]
@@ -272,4 +271,57 @@ func.func @no_fold_tile_slice_into_contraction(%qkv: tensor<4x24xf32>, %k: tenso
   %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   %m = linalg.batch_matmul ins(%t, %k : tensor<2x4x4xf32>, tensor<2x4x4xf32>) outs(%acc : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
   return %m : tensor<2x4x4xf32>
+}
+
+// -----
+
+// The head merge could be folded into the output projection (K split into
+// heads x dims), but the projection's result is window-reversed after it:
+// IREE sinks that transpose into a generic contraction (not into a named
+// matmul), which would then have 5 parallel loops, off IREE's SPIR-V matmul
+// pipeline. Refused: the matmul stays named.
+// CHECK-LABEL: func.func @no_fold_into_contraction_transpose_sunk_after
+// CHECK: linalg.transpose
+// CHECK: linalg.matmul
+// CHECK: linalg.transpose
+func.func @no_fold_into_contraction_transpose_sunk_after(%v: tensor<4x2x4x4xf32>, %w: tensor<8x8xf32>) -> tensor<16x8xf32> {
+  %i = tensor.empty() : tensor<4x4x2x4xf32>
+  %m = linalg.transpose ins(%v : tensor<4x2x4x4xf32>) outs(%i : tensor<4x4x2x4xf32>) permutation = [0, 2, 1, 3]
+  %c = tensor.collapse_shape %m [[0, 1], [2, 3]] : tensor<4x4x2x4xf32> into tensor<16x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %mm = linalg.matmul ins(%c, %w : tensor<16x8xf32>, tensor<8x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %e = tensor.expand_shape %mm [[0, 1, 2, 3], [4]] output_shape [2, 2, 2, 2, 8] : tensor<16x8xf32> into tensor<2x2x2x2x8xf32>
+  %j = tensor.empty() : tensor<2x2x2x2x8xf32>
+  %t = linalg.transpose ins(%e : tensor<2x2x2x2x8xf32>) outs(%j : tensor<2x2x2x2x8xf32>) permutation = [0, 2, 1, 3, 4]
+  %r = tensor.collapse_shape %t [[0, 1, 2, 3], [4]] : tensor<2x2x2x2x8xf32> into tensor<16x8xf32>
+  return %r : tensor<16x8xf32>
+}
+
+// -----
+
+// A residual add reading the projection's result through the window
+// reverse: IREE's transpose propagation would move the permuted read into
+// the matmul's output (5 parallel loops). Refused: the transpose stays.
+// CHECK-LABEL: func.func @no_fold_into_reader_of_contraction_off_matmul_pipeline
+// CHECK: linalg.matmul
+// CHECK: linalg.transpose
+// CHECK: linalg.generic
+func.func @no_fold_into_reader_of_contraction_off_matmul_pipeline(%x: tensor<16x8xf32>, %w: tensor<8x8xf32>, %res: tensor<16x8xf32>) -> tensor<16x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x8xf32>, tensor<8x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %e = tensor.expand_shape %mm [[0, 1, 2, 3], [4]] output_shape [2, 2, 2, 2, 8] : tensor<16x8xf32> into tensor<2x2x2x2x8xf32>
+  %j = tensor.empty() : tensor<2x2x2x2x8xf32>
+  %t = linalg.transpose ins(%e : tensor<2x2x2x2x8xf32>) outs(%j : tensor<2x2x2x2x8xf32>) permutation = [0, 2, 1, 3, 4]
+  %r = tensor.collapse_shape %t [[0, 1, 2, 3], [4]] : tensor<2x2x2x2x8xf32> into tensor<16x8xf32>
+  %o = tensor.empty() : tensor<16x8xf32>
+  %sum = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%r, %res : tensor<16x8xf32>, tensor<16x8xf32>) outs(%o : tensor<16x8xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<16x8xf32>
+  return %sum : tensor<16x8xf32>
 }

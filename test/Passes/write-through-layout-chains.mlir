@@ -1,20 +1,24 @@
 // RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-write-through-layout-chains)' %s | FileCheck %s
 // RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-write-through-layout-chains{depth=1})' %s | FileCheck %s --check-prefix=DEPTH1
 
-// Window reverse after the output projection: the matmul and its bias add
-// both write the reversed layout (one contraction, one aligned elementwise op).
-// CHECK-DAG: #[[A:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
-// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d1, d3, d4)>
-// CHECK-LABEL: func.func @window_reverse_written_by_matmul
+// Window reverse after the output projection: the bias add writes the
+// reversed layout and reads the matmul's result through a free expand_shape.
+// The matmul is not rebuilt: writing the reversed layout would give it 5
+// parallel loops (4 M atoms in an order IREE cannot collapse), taking it
+// off IREE's SPIR-V matmul pipeline.
+// CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d3, d4)>
+// CHECK-LABEL: func.func @window_reverse_written_by_bias_add
 // CHECK-NOT: linalg.transpose
-// CHECK: %[[MM:.+]] = linalg.generic {indexing_maps = [#[[A]], {{.*}}, #[[OUT]]]
-// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]
-// CHECK: %[[BIAS:.+]] = linalg.generic {{.*}} ins(%[[MM]], {{.*}}) outs({{.*}} : tensor<2x2x2x2x8xf32>)
+// CHECK: %[[MM:.+]] = linalg.matmul
+// CHECK: %[[E:.+]] = tensor.expand_shape %[[MM]]
+// CHECK: %[[BIAS:.+]] = linalg.generic {indexing_maps = [#[[ID]], {{.*}}, #[[OUT]]]
+// CHECK-SAME: ins(%[[E]], {{.*}}) outs({{.*}} : tensor<2x2x2x2x8xf32>)
 // CHECK: tensor.collapse_shape %[[BIAS]] {{.*}} into tensor<16x8xf32>
-// DEPTH1-LABEL: func.func @window_reverse_written_by_matmul
+// DEPTH1-LABEL: func.func @window_reverse_written_by_bias_add
 // DEPTH1: linalg.matmul
 // DEPTH1-NOT: linalg.transpose
-func.func @window_reverse_written_by_matmul(%x: tensor<16x4xf32>, %w: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<16x8xf32> {
+func.func @window_reverse_written_by_bias_add(%x: tensor<16x4xf32>, %w: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<16x8xf32> {
   %zero = arith.constant 0.0 : f32
   %a = tensor.empty() : tensor<16x8xf32>
   %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
@@ -96,13 +100,17 @@ func.func @no_write_through_body_reads_output(%x: tensor<4x6x3xf32>) -> tensor<6
 // -----
 
 // Patch-merging layout pushed through a residual add and the reshape in
-// front of it into the producing matmul: all three write the merged layout.
-// CHECK-LABEL: func.func @write_through_reshape_into_matmul
+// front of it: the residual add writes the merged layout, reading the
+// matmul's result through free reshapes. The matmul is not rebuilt: its
+// 4 M atoms in the merged order collapse only to 3 M loops (4 parallel
+// loops), off IREE's SPIR-V matmul pipeline.
+// CHECK-LABEL: func.func @write_through_reshape_into_residual_add
 // CHECK-NOT: linalg.transpose
-// CHECK: %[[MM:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]
-// CHECK-SAME: outs({{.*}} : tensor<2x2x2x2x4xf32>)
-// CHECK: linalg.generic {{.*}} ins(%[[MM]], {{.*}}) outs({{.*}} : tensor<2x2x2x2x4xf32>)
-func.func @write_through_reshape_into_matmul(%x: tensor<16x8xf32>, %w: tensor<8x4xf32>, %res: tensor<1x16x4xf32>) -> tensor<1x2x2x16xf32> {
+// CHECK: %[[MM:.+]] = linalg.matmul
+// CHECK: %[[E:.+]] = tensor.expand_shape %[[MM]]
+// CHECK: %[[E2:.+]] = tensor.expand_shape %[[E]]
+// CHECK: linalg.generic {{.*}} ins(%[[E2]], {{.*}}) outs({{.*}} : tensor<2x2x2x2x4xf32>)
+func.func @write_through_reshape_into_residual_add(%x: tensor<16x8xf32>, %w: tensor<8x4xf32>, %res: tensor<1x16x4xf32>) -> tensor<1x2x2x16xf32> {
   %zero = arith.constant 0.0 : f32
   %a = tensor.empty() : tensor<16x4xf32>
   %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x4xf32>) -> tensor<16x4xf32>
@@ -146,4 +154,44 @@ func.func @no_write_through_into_odd_contraction(%x: tensor<16x5xf32>, %w: tenso
   %t = linalg.transpose ins(%e : tensor<1x2x2x2x2x3xf32>) outs(%i : tensor<1x2x2x2x2x3xf32>) permutation = [0, 1, 3, 4, 2, 5]
   %c = tensor.collapse_shape %t [[0], [1], [2], [3, 4, 5]] : tensor<1x2x2x2x2x3xf32> into tensor<1x2x2x12xf32>
   return %c : tensor<1x2x2x12xf32>
+}
+
+// -----
+
+// Without the bias add the matmul itself would have to write the reversed
+// layout, with 5 parallel loops: refused, the chain stays.
+// CHECK-LABEL: func.func @no_write_through_contraction_off_matmul_pipeline
+// CHECK: linalg.matmul
+// CHECK: linalg.transpose
+func.func @no_write_through_contraction_off_matmul_pipeline(%x: tensor<16x4xf32>, %w: tensor<4x8xf32>) -> tensor<16x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x4xf32>, tensor<4x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %e = tensor.expand_shape %mm [[0, 1, 2, 3], [4]] output_shape [2, 2, 2, 2, 8] : tensor<16x8xf32> into tensor<2x2x2x2x8xf32>
+  %i = tensor.empty() : tensor<2x2x2x2x8xf32>
+  %t = linalg.transpose ins(%e : tensor<2x2x2x2x8xf32>) outs(%i : tensor<2x2x2x2x8xf32>) permutation = [0, 2, 1, 3, 4]
+  %c = tensor.collapse_shape %t [[0, 1, 2, 3], [4]] : tensor<2x2x2x2x8xf32> into tensor<16x8xf32>
+  return %c : tensor<16x8xf32>
+}
+
+// -----
+
+// A head merge written by the matmul: the output splits M into two atoms
+// in swapped order, 3 parallel loops: still a matmul for IREE, written through.
+// CHECK-DAG: #[[HOUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, d2)>
+// CHECK-LABEL: func.func @swap_written_by_matmul
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [{{.*}}, {{.*}}, #[[HOUT]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+func.func @swap_written_by_matmul(%x: tensor<16x4xf32>, %w: tensor<4x8xf32>) -> tensor<16x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x4xf32>, tensor<4x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %e = tensor.expand_shape %mm [[0, 1], [2]] output_shape [4, 4, 8] : tensor<16x8xf32> into tensor<4x4x8xf32>
+  %i = tensor.empty() : tensor<4x4x8xf32>
+  %t = linalg.transpose ins(%e : tensor<4x4x8xf32>) outs(%i : tensor<4x4x8xf32>) permutation = [1, 0, 2]
+  %c = tensor.collapse_shape %t [[0, 1], [2]] : tensor<4x4x8xf32> into tensor<16x8xf32>
+  return %c : tensor<16x8xf32>
 }

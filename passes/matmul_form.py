@@ -1,0 +1,71 @@
+"""Which contractions IREE's SPIR-V backend still codegens as matmuls.
+
+The elimination passes rewrite contractions (a chain folded into the
+reads, a layout written through the output) by splitting loops into atoms.
+That is only profitable while IREE still picks its matmul code generation
+for the result. Measured with iree-compile 3.13
+(`--compile-to=executable-configurations`, one `linalg.generic`
+contraction per module, targets ampere / adreno / valhall):
+
+- IREE's dispatch creation first collapses loops that are adjacent, of the
+  same iterator type, and contiguous and in the same order in every operand
+  (a split M whose pieces stay in order: 56x56 -> 3136);
+- after that, contractions with at most 3 parallel loops get the same
+  pipeline as a plain (batch) matmul: `MatmulPromoteVectorize` on ampere,
+  `BaseVectorize` on adreno and valhall, whatever order the operands read
+  the loops in (transposed operands, a permuted batch dim, a permuted output,
+  a split reduction);
+- with 4 or more parallel loops they leave it: `SubgroupReduce` (ampere,
+  valhall) or `BaseDistribute` (adreno) for Swin's window partition folded
+  into the QKV projection (8x8x7x7 M loops), `SubgroupReduce` / `BaseVectorize`
+  for two batch dims in different orders.
+
+`off_matmul_pipeline(maps, iterators)` applies that rule to a planned
+contraction; the passes refuse the rewrite when it returns a reason.
+"""
+
+from __future__ import annotations
+
+from iree.compiler import ir
+
+MAX_MATMUL_PARALLEL_LOOPS = 3
+OFF_MATMUL_PIPELINE = "kept: folding would take the contraction off the matmul pipeline"
+
+
+def collapsed_loop_groups(maps: list[ir.AffineMap], iterators: list[str]) -> list[tuple[int, ...]]:
+    """Loops grouped as IREE's dimension collapsing would merge them.
+
+    Loop `l + 1` joins the group of loop `l` when both have the same
+    iterator type and every map either uses neither or lists `l + 1` right
+    after `l`. Conservative: IREE may merge more (it never merges less).
+    """
+    positions: list[list[int | None]] = []
+    for m in maps:
+        where: list[int | None] = [None] * len(iterators)
+        for i, expr in enumerate(m.results):
+            if isinstance(expr, ir.AffineDimExpr):
+                where[expr.position] = i
+        positions.append(where)
+    groups: list[list[int]] = []
+    for loop in range(len(iterators)):
+        if groups and loop > 0 and iterators[loop] == iterators[loop - 1] and all(
+            (w[loop - 1] is None and w[loop] is None)
+            or (w[loop - 1] is not None and w[loop] is not None and w[loop] == w[loop - 1] + 1)
+            for w in positions
+        ):
+            groups[-1].append(loop)
+        else:
+            groups.append([loop])
+    return [tuple(g) for g in groups]
+
+
+def off_matmul_pipeline(maps: list[ir.AffineMap], iterators: list[str]) -> str:
+    """Why a contraction with these maps would leave the matmul pipeline, or ""."""
+    groups = collapsed_loop_groups(maps, iterators)
+    parallel = sum(1 for g in groups if iterators[g[0]] == "parallel")
+    if parallel <= MAX_MATMUL_PARALLEL_LOOPS:
+        return ""
+    return (
+        f"{OFF_MATMUL_PIPELINE} ({parallel} parallel loops after IREE's dimension collapsing;"
+        f" its SPIR-V matmul pipelines take at most {MAX_MATMUL_PARALLEL_LOOPS})"
+    )

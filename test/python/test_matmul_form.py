@@ -1,0 +1,102 @@
+"""smartmem.passes.matmul_form against IREE's own choice of codegen pipeline.
+
+Each case is one `linalg.generic` contraction (loops, and the loops each
+operand reads, in order). The rule's verdict is checked on all of them;
+IREE's verdict (`--compile-to=executable-configurations`, Vulkan ampere:
+`MatmulPromoteVectorize` or not) is checked on every case too, so an IREE
+upgrade that changes the rule fails here. IREE also decides by size (small
+or unaligned matmuls go to other pipelines even in 2-D form), so the shapes
+are ones IREE gives a plain matmul `MatmulPromoteVectorize` for.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+from iree.compiler import ir
+
+from smartmem.context import make_context
+from smartmem.passes.matmul_form import collapsed_loop_groups, off_matmul_pipeline
+
+IREE_COMPILE = pathlib.Path(sys.executable).with_name("iree-compile")
+
+# name: (loops with sizes, in loop order; "k*" loops reduce), lhs, rhs, out, stays a matmul
+CASES = {
+    "matmul": ({"m": 64, "n": 32, "k": 16}, "m k", "k n", "m n", True),
+    "m_split_in_order": ({"a": 8, "b": 8, "n": 32, "k": 16}, "a b k", "k n", "a b n", True),
+    "m_split_swapped_in_lhs": ({"a": 8, "b": 8, "n": 32, "k": 16}, "b a k", "k n", "a b n", True),
+    "window_partition_4_m_loops": ({"a": 2, "c": 4, "b": 2, "d": 4, "n": 32, "k": 16},
+                                   "a b c d k", "k n", "a c b d n", False),
+    "window_contiguous": ({"a": 2, "b": 4, "c": 2, "d": 4, "n": 32, "k": 16}, "a b c d k", "k n", "a b c d n", True),
+    "two_batch_dims_in_order": ({"b": 4, "h": 3, "m": 64, "n": 64, "k": 32}, "b h m k", "b h k n", "b h m n", True),
+    "two_batch_dims_permuted": ({"b": 4, "h": 2, "m": 32, "n": 32, "k": 16}, "b m h k", "b h k n", "b h m n", False),
+    "head_split_output": ({"m": 32, "h": 4, "d": 16, "k": 64}, "m k", "k h d", "h m d", True),
+    "k_split_permuted": ({"m": 196, "n": 64, "k1": 12, "k2": 64}, "m k1 k2", "k2 k1 n", "m n", True),
+    "three_m_two_contiguous": ({"a": 4, "b": 4, "c": 16, "n": 32, "k": 16}, "b a c k", "k n", "a b c n", False),
+}
+
+
+def _maps(loops: dict[str, int], operands: list[str]) -> list[ir.AffineMap]:
+    index = {name: i for i, name in enumerate(loops)}
+    return [ir.AffineMap.get(len(loops), 0, [ir.AffineDimExpr.get(index[x]) for x in o.split()]) for o in operands]
+
+
+def _iterators(loops: dict[str, int]) -> list[str]:
+    return ["reduction" if name.startswith("k") else "parallel" for name in loops]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_rule(name: str) -> None:
+    loops, lhs, rhs, out, stays = CASES[name]
+    with make_context():
+        reason = off_matmul_pipeline(_maps(loops, [lhs, rhs, out]), _iterators(loops))
+    assert (reason == "") == stays, f"{name}: {reason or 'accepted'}"
+
+
+def test_collapse_groups() -> None:
+    loops, lhs, rhs, out, _ = CASES["window_contiguous"]
+    with make_context():
+        groups = collapsed_loop_groups(_maps(loops, [lhs, rhs, out]), _iterators(loops))
+    assert groups == [(0, 1, 2, 3), (4,), (5,)]
+
+
+def _module(name: str, loops: dict[str, int], lhs: str, rhs: str, out: str) -> str:
+    with make_context():
+        maps = [str(m) for m in _maps(loops, [lhs, rhs, out])]
+    def ty(operand: str) -> str:
+        return "tensor<" + "x".join(str(loops[x]) for x in operand.split()) + "xf32>"
+    iterators = ", ".join(f'"{it}"' for it in _iterators(loops))
+    return f"""func.func @{name}(%a: {ty(lhs)}, %b: {ty(rhs)}) -> {ty(out)} {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {ty(out)}
+  %f = linalg.fill ins(%z : f32) outs(%e : {ty(out)}) -> {ty(out)}
+  %g = linalg.generic {{indexing_maps = [affine_map<{maps[0]}>, affine_map<{maps[1]}>, affine_map<{maps[2]}>],
+      iterator_types = [{iterators}]}} ins(%a, %b : {ty(lhs)}, {ty(rhs)}) outs(%f : {ty(out)}) {{
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }} -> {ty(out)}
+  return %g : {ty(out)}
+}}
+"""
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_iree_agrees(name: str, tmp_path: pathlib.Path) -> None:
+    loops, lhs, rhs, out, stays = CASES[name]
+    source = tmp_path / f"{name}.mlir"
+    source.write_text(_module(name, loops, lhs, rhs, out))
+    done = subprocess.run(
+        [str(IREE_COMPILE), str(source), "--compile-to=executable-configurations",
+         "--iree-hal-target-device=vulkan", "--iree-vulkan-target=ampere"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    pipelines = re.findall(r"spirv_pipeline<(\w+)>", done.stdout)
+    assert len(pipelines) == 1, pipelines
+    assert (pipelines[0] == "MatmulPromoteVectorize") == stays, f"{name}: IREE chose {pipelines[0]}"

@@ -1,0 +1,127 @@
+"""Codegen pipeline per dispatch kind, stock vs SmartMem.
+
+    python -m smartmem.tools.pipeline_census [MODEL.onnx|MODEL.mlir ...] [--target ampere]
+            [--work DIR]
+
+For each model: import and `--compile-to=input` for Vulkan (as
+smartmem.tools.census_report does), the SmartMem phase pipeline for
+`input`, then `--compile-from=input --compile-to=executable-configurations`
+for stock and SmartMem. Every executable's entry point gets a kind
+(smartmem.census.dispatch_kind: `matmul_like`, `batch_matmul`,
+`elementwise_transpose`, ...) and the codegen pipeline IREE chose for it
+(`translation_info`: `MatmulPromoteVectorize`, `SubgroupReduce`, ...).
+Prints, per kind, the pipelines of stock and SmartMem, and for the
+contraction kinds how many are not on the pipeline stock uses for most of
+them (the matmul pipeline of the target: `MatmulPromoteVectorize` on
+ampere, `BaseVectorize` on adreno/valhall), with their entry points. Exit status 1 when a model fails to compile. A
+benchmark script, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import re
+import sys
+from collections import Counter
+
+from iree.compiler import ir
+
+from smartmem.census import dispatch_kind
+from smartmem.context import make_context
+from smartmem.tools.census_report import BIN, run, smartmem_after_input
+
+CONTRACTION_KINDS = frozenset({"matmul", "matmul_like", "batch_matmul", "matmul_transpose_b",
+                               "batch_matmul_transpose_b", "contract", "matvec", "vecmat"})
+_PIPELINE = re.compile(r"pipeline\s*=\s*(?:#[\w.]+<)?(\w+)")
+
+
+def pipelines_of(text: str) -> list[tuple[str, str, str]]:
+    """(entry point, kind, pipeline) of every dispatch function of an executable-configurations module."""
+    context = make_context()
+    module = ir.Module.parse(text, context)
+    found: list[tuple[str, str, str]] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if op.name == "func.func" and "translation_info" in op.attributes:
+            entry = ir.StringAttr(op.attributes["sym_name"]).value
+            match = _PIPELINE.search(str(op.attributes["translation_info"]))
+            found.append((entry, dispatch_kind(entry), match.group(1) if match else "?"))
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return found
+
+
+def _summary(rows: list[tuple[str, str, str]]) -> dict[str, Counter[str]]:
+    by_kind: dict[str, Counter[str]] = {}
+    for _, kind, pipeline in rows:
+        by_kind.setdefault(kind, Counter())[pipeline] += 1
+    return by_kind
+
+
+def _format(counter: Counter[str] | None) -> str:
+    if not counter:
+        return "-"
+    return ", ".join(f"{n} {p}" for p, n in sorted(counter.items()))
+
+
+def report(model: pathlib.Path, work: pathlib.Path, target: str) -> bool:
+    """Print the census of one model; True when SmartMem keeps the contractions' pipelines."""
+    work.mkdir(parents=True, exist_ok=True)
+    name = model.stem
+    vulkan = ["--iree-hal-target-device=vulkan", f"--iree-vulkan-target={target}"]
+    if model.suffix == ".onnx":
+        imported = work / f"{name}.mlir"
+        run([str(BIN / "iree-import-onnx"), str(model), "--externalize-params",
+             "--save-params-to", str(work / f"{name}.irpa"), "-o", str(imported)])
+    else:
+        imported = model
+    stock_input = work / f"{name}.input.mlir"
+    run([str(BIN / "iree-compile"), str(imported), *vulkan, "--compile-to=input", "-o", str(stock_input)])
+    smart_input = work / f"{name}.smartmem.input.mlir"
+    smart_input.write_text(smartmem_after_input(stock_input.read_text()))
+    rows = {}
+    for variant, path in (("stock", stock_input), ("smartmem", smart_input)):
+        configured = work / f"{name}.{variant}.{target}.configs.mlir"
+        run([str(BIN / "iree-compile"), str(path), *vulkan, "--compile-from=input",
+             "--compile-to=executable-configurations", "-o", str(configured)])
+        rows[variant] = pipelines_of(configured.read_text())
+    stock, smart = _summary(rows["stock"]), _summary(rows["smartmem"])
+    print(f"== {name} ({target}): executables {len(rows['stock'])} -> {len(rows['smartmem'])}")
+    for kind in sorted(set(stock) | set(smart)):
+        print(f"  {kind:28s} stock: {_format(stock.get(kind)):40s} smartmem: {_format(smart.get(kind))}")
+    stock_pipelines = Counter(p for _, k, p in rows["stock"] if k in CONTRACTION_KINDS)
+    matmul_pipeline = stock_pipelines.most_common(1)[0][0] if stock_pipelines else ""
+    smart_contractions = [(e, p) for e, k, p in rows["smartmem"] if k in CONTRACTION_KINDS]
+    off = [(e, p) for e, p in smart_contractions if p != matmul_pipeline]
+    stock_off = sum(n for p, n in stock_pipelines.items() if p != matmul_pipeline)
+    print(f"  contractions: stock {sum(stock_pipelines.values())} ({stock_off} not on {matmul_pipeline}); "
+          f"smartmem {len(smart_contractions)} ({len(off)} not on {matmul_pipeline})")
+    for entry, pipeline in off:
+        print(f"    smartmem: {entry} -> {pipeline}")
+    for entry, kind, pipeline in rows["stock"]:
+        if kind in CONTRACTION_KINDS and pipeline != matmul_pipeline:
+            print(f"    stock: {entry} -> {pipeline}")
+    return len(off) <= stock_off
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="*", type=pathlib.Path)
+    parser.add_argument("--target", default="ampere")
+    parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path(".cache/pipeline_census"))
+    args = parser.parse_args(argv)
+    models = args.models or sorted(pathlib.Path(".cache/zoo").glob("*.onnx"))
+    status = 0
+    for model in models:
+        try:
+            report(model, args.work, args.target)
+        except (RuntimeError, OSError, ir.MLIRError) as error:
+            print(f"{model.stem}: error: {str(error).splitlines()[0]}", flush=True)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
