@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from iree.compiler import ir
 
 from smartmem.passes.concat_slices_to_transpose import strided_view
-from smartmem.passes.layout_chain import chain_step
+from smartmem.passes.layout_chain import chain_of, chain_step
+from smartmem.passes.matmul_form import OFF_MATMUL_PIPELINE
 
 _CONSTANT_SOURCES = ("arith.constant", "util.global.load", "flow.tensor.constant")
 
@@ -100,16 +101,64 @@ def _reason(op: ir.Operation) -> str:
             else:
                 value_users.add(user.name)
     non_linalg = sorted(u for u in value_users if not u.startswith("linalg."))
+    if _kept_for_matmul_pipeline(op):
+        return OFF_MATMUL_PIPELINE
     if non_linalg:
         return f"read by {', '.join(non_linalg)}: not a linalg op that can read through an index map"
     return f"consumers refused (see smartmem-fold-layout-chains debug log): {', '.join(sorted(users))}"
+
+
+def _kept_for_matmul_pipeline(op: ir.Operation) -> bool:
+    """Whether the chain through `op` stays because removing it would take a contraction off IREE's matmul pipeline.
+
+    Asks the passes' own rule (smartmem.passes.matmul_form) for the two
+    ways the chain could go: folded into a contraction reading it, or
+    written by the contraction computing it (directly or through a bias add).
+    """
+    from smartmem.passes.fold_layout_chains import (
+        _chains_after, _contraction_behind, _is_contraction_generic, _rewrite,
+    )
+    from smartmem.passes.write_through_layout_chains import contraction_write_refusal
+
+    end = op
+    while True:
+        users = [u.owner for u in end.results[0].uses]
+        users = [u.operation if isinstance(u, ir.OpView) else u for u in users]
+        step = chain_step(users[0]) if len(users) == 1 else None
+        if step is None or step.kind == "select":
+            break
+        end = users[0]
+    found = chain_of(end.results[0])
+    if found is None:
+        return False
+    source, _, atoms = found
+    if atoms.fixed or atoms.is_identity():
+        return False
+    for use in end.results[0].uses:
+        reader = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
+        if reader.name in ("linalg.matmul", "linalg.batch_matmul") or _is_contraction_generic(reader):
+            refusal = _rewrite(reader, use.operand_number, source, atoms, plan_only=True)
+            if isinstance(refusal, str) and OFF_MATMUL_PIPELINE in refusal:
+                return True
+        if reader.name in ("linalg.matmul", "linalg.batch_matmul"):
+            # Folding would make it a generic that IREE sinks a later transpose into.
+            for _, after in _chains_after(reader.results[0]):
+                order_after = tuple(a for dim in after.result_dims for a in dim)
+                if contraction_write_refusal(reader, after, order_after):
+                    return True
+    contraction = _contraction_behind(source)
+    if contraction is None:
+        return False
+    order = tuple(a for dim in atoms.result_dims for a in dim)
+    return bool(contraction_write_refusal(contraction, atoms, order))
 
 
 def elimination_report(before: ir.Operation, after: ir.Operation) -> EliminationReport:
     before_counts = Counter(_kind(op) for op in _moves(before))
     remaining_ops = _moves(after)
     after_counts = Counter(_kind(op) for op in remaining_ops)
-    remaining = tuple(RemainingMove(op.name, str(op.location), _reason(op)) for op in remaining_ops)
+    with after.context:
+        remaining = tuple(RemainingMove(op.name, str(op.location), _reason(op)) for op in remaining_ops)
     kinds = ("transpose", "concat", "slice")
     return EliminationReport(
         before={k: before_counts.get(k, 0) for k in kinds},

@@ -1,0 +1,44 @@
+"""elimination_report names the matmul-pipeline rule for the moves it keeps."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+from iree.compiler import ir
+
+from smartmem.context import make_context
+from smartmem.passes.elimination_report import elimination_report
+from smartmem.passes.matmul_form import OFF_MATMUL_PIPELINE
+from smartmem.passes.pipeline import build_pass_manager, parse_pipeline
+from smartmem.passes.pipelines import SMARTMEM_PHASE_PIPELINES
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _chunk(test_file: str, function: str) -> str:
+    text = (ROOT / "test" / "Passes" / test_file).read_text()
+    for chunk in text.split("// -----"):
+        if re.search(rf"func\.func @{function}\(", chunk):
+            return chunk
+    raise AssertionError(f"{function} not in {test_file}")
+
+
+@pytest.mark.parametrize("test_file,function", [
+    ("fold-layout-chains.mlir", "no_fold_into_contraction_off_matmul_pipeline"),
+    ("fold-layout-chains.mlir", "no_fold_into_contraction_transpose_sunk_after"),
+    ("fold-layout-chains.mlir", "no_fold_into_reader_of_contraction_off_matmul_pipeline"),
+    ("write-through-layout-chains.mlir", "no_write_through_contraction_off_matmul_pipeline"),
+])
+def test_kept_moves_name_the_matmul_rule(test_file: str, function: str) -> None:
+    context = make_context()
+    text = _chunk(test_file, function)
+    before = ir.Module.parse(text, context)
+    after = ir.Module.parse(text, context)
+    (phase,) = [p for p in SMARTMEM_PHASE_PIPELINES if p.after_phase == "input"]
+    build_pass_manager(parse_pipeline(phase.pipeline), context).run(after.operation)
+    report = elimination_report(before.operation, after.operation)
+    transposes = [m for m in report.remaining if m.op == "linalg.transpose"]
+    assert transposes, f"{function}: the full pipeline removed every transpose"
+    assert any(m.reason == OFF_MATMUL_PIPELINE for m in transposes), [m.reason for m in transposes]
