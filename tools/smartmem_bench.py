@@ -34,6 +34,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--zoo-dir", type=Path, default=None, help="zoo cache (default $SMARTMEM_ZOO_DIR or .cache/zoo)")
     p.add_argument("--merge", type=Path, action="append", default=[], metavar="FILE",
                    help="merge records from a results file (e.g. the device run's) before reporting")
+    p.add_argument("--merge-artifacts", type=Path, default=None, metavar="DIR",
+                   help="results folder whose artifacts/ compiled the merged device records (default --out)")
     p.add_argument("--report-only", action="store_true", help="only re-render report.md and plots")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument("--title", default="SmartMem vs stock IREE", help="report title")
@@ -58,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = ResultStore.load(args.out / "results.json")
         for path in args.merge:
             other = ResultStore.load(path)
-            n = store.merge(finish_device_record(r, args.out) for r in other)
+            n = store.merge(finish_device_record(r, args.merge_artifacts or args.out) for r in other)
             store.save()
             print(f"merged {n} records from {path}", file=sys.stderr)
         if models:
