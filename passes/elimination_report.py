@@ -91,6 +91,7 @@ def _reason(op: ir.Operation) -> str:
         return "constant source: folded at load time by IREE's const-eval"
     users = {use.owner.name for result in op.results for use in result.uses}
     value_users = set()
+    gathers = False
     frontier = [op.results[0]]
     while frontier:
         value = frontier.pop()
@@ -100,12 +101,22 @@ def _reason(op: ir.Operation) -> str:
                 frontier.append(user.results[0])
             else:
                 value_users.add(user.name)
+                if user.name == "linalg.generic" and _uses_index(user):
+                    gathers = True
     non_linalg = sorted(u for u in value_users if not u.startswith("linalg."))
     if _kept_for_matmul_pipeline(op):
         return OFF_MATMUL_PIPELINE
+    if gathers:
+        return "read by a gather (a folded roll: its body uses linalg.index), which cannot read through an index map"
     if non_linalg:
         return f"read by {', '.join(non_linalg)}: not a linalg op that can read through an index map"
     return f"consumers refused (see smartmem-fold-layout-chains debug log): {', '.join(sorted(users))}"
+
+
+def _uses_index(op: ir.Operation) -> bool:
+    from smartmem.passes.fold_layout_chains import _uses_linalg_index
+
+    return _uses_linalg_index(op.operation if isinstance(op, ir.OpView) else op)
 
 
 def _kept_for_matmul_pipeline(op: ir.Operation) -> bool:
@@ -120,32 +131,38 @@ def _kept_for_matmul_pipeline(op: ir.Operation) -> bool:
     )
     from smartmem.passes.write_through_layout_chains import contraction_write_refusal
 
-    end = op
-    while True:
-        users = [u.owner for u in end.results[0].uses]
-        users = [u.operation if isinstance(u, ir.OpView) else u for u in users]
-        step = chain_step(users[0]) if len(users) == 1 else None
-        if step is None or step.kind == "select":
-            break
-        end = users[0]
-    found = chain_of(end.results[0])
-    if found is None:
-        return False
-    source, _, atoms = found
-    if atoms.fixed or atoms.is_identity():
-        return False
-    for use in end.results[0].uses:
-        reader = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
-        if reader.name in ("linalg.matmul", "linalg.batch_matmul") or _is_contraction_generic(reader):
-            refusal = _rewrite(reader, use.operand_number, source, atoms, plan_only=True)
-            if isinstance(refusal, str) and OFF_MATMUL_PIPELINE in refusal:
-                return True
-        if reader.name in ("linalg.matmul", "linalg.batch_matmul"):
-            # Folding would make it a generic that IREE sinks a later transpose into.
-            for _, after in _chains_after(reader.results[0]):
-                order_after = tuple(a for dim in after.result_dims for a in dim)
-                if contraction_write_refusal(reader, after, order_after):
+    ends, frontier = [], [op]
+    while frontier:  # every chain value from `op` down, through reshapes and permutes
+        current = frontier.pop()
+        ends.append(current)
+        for use in current.results[0].uses:
+            user = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
+            step = chain_step(user)
+            if step is not None and step.kind != "select":
+                frontier.append(user)
+    source = None
+    for end in ends:
+        found = chain_of(end.results[0])
+        if found is None or found[2].fixed or found[2].is_identity():
+            continue
+        chain_source, _, atoms = found
+        if end is op:
+            source, op_atoms = chain_source, atoms
+        for use in end.results[0].uses:
+            reader = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
+            if reader.name in ("linalg.matmul", "linalg.batch_matmul") or _is_contraction_generic(reader):
+                refusal = _rewrite(reader, use.operand_number, chain_source, atoms, plan_only=True)
+                if isinstance(refusal, str) and OFF_MATMUL_PIPELINE in refusal:
                     return True
+            if reader.name in ("linalg.matmul", "linalg.batch_matmul"):
+                # Folding would make it a generic that IREE sinks a later transpose into.
+                for _, after in _chains_after(reader.results[0]):
+                    order_after = tuple(a for dim in after.result_dims for a in dim)
+                    if contraction_write_refusal(reader, after, order_after):
+                        return True
+    if source is None:
+        return False
+    atoms = op_atoms
     contraction = _contraction_behind(source)
     if contraction is None:
         return False
