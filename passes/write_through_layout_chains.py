@@ -62,7 +62,9 @@ class WriteThroughLayoutChainsPass(ModulePass):
 
     Refuses:
     - a chain source with other users, or chain values with several users
-      (the other users need the original layout);
+      (the other users need the original layout), except a permuted value
+      that several readers only reshape (the chain is then written up to
+      that permute, the readers' reshapes stay: free);
     - producers with reductions in the output dims, non-dimension output or
       input expressions on split loops, or bodies that use `linalg.index`;
     - contraction producers whose accumulator is not a fill of an empty
@@ -91,9 +93,17 @@ class WriteThroughLayoutChainsPass(ModulePass):
                 users = [_as_op(use.owner) for use in op.results[0].uses]
                 if not all(_is_reshape_or_permute(u) for u in users):
                     ends.append(op)  # the last op of a chain
+                elif step.kind == "permute" and len(users) > 1 and all(_is_reshape(u) for u in users):
+                    # Several readers reshape the permuted value (a window
+                    # partition read by the Q, K and V projections): the
+                    # producer writes the permuted layout once, the readers'
+                    # reshapes stay (free). Tried after the chains through it.
+                    shared.append(op)
             return ir.WalkResult.ADVANCE
 
+        shared: list[ir.Operation] = []
         module.walk(collect)
+        ends.extend(shared)
         with module.context:
             for end in ends:
                 reason = self.try_chain(end)
@@ -137,6 +147,11 @@ class WriteThroughLayoutChainsPass(ModulePass):
 def _is_reshape_or_permute(op: ir.Operation | None) -> bool:
     step = chain_step(op) if op is not None else None
     return step is not None and step.kind != "select"
+
+
+def _is_reshape(op: ir.Operation | None) -> bool:
+    step = chain_step(op) if op is not None else None
+    return step is not None and step.kind in ("expand", "collapse")
 
 
 def _as_op(owner) -> ir.Operation:

@@ -195,3 +195,44 @@ func.func @swap_written_by_matmul(%x: tensor<16x4xf32>, %w: tensor<4x8xf32>) -> 
   %c = tensor.collapse_shape %t [[0, 1], [2]] : tensor<4x4x8xf32> into tensor<16x8xf32>
   return %c : tensor<16x8xf32>
 }
+
+// -----
+
+// A window partition read (through two collapses) by two projections: the
+// elementwise producer writes the partitioned layout once, the projections
+// read it through free reshapes and stay 2-D matmuls.
+// CHECK-DAG: #[[PART:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d3, d4)>
+// CHECK-LABEL: func.func @shared_partition_written_by_elementwise
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[P:.+]] = linalg.generic {indexing_maps = [{{.*}}, #[[PART]]]
+// CHECK-SAME: outs({{.*}} : tensor<2x2x2x2x4xf32>)
+// CHECK: tensor.collapse_shape %[[P]]
+// CHECK: linalg.matmul
+// CHECK: tensor.collapse_shape %[[P]]
+// CHECK: linalg.generic
+func.func @shared_partition_written_by_elementwise(%x: tensor<16x4xf32>, %wq: tensor<4x8xf32>, %wk: tensor<4x8xf32>) -> (tensor<16x8xf32>, tensor<4x4x8xf32>) {
+  %o = tensor.empty() : tensor<16x4xf32>
+  %n = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<16x4xf32>) outs(%o : tensor<16x4xf32>) {
+  ^bb0(%p: f32, %out: f32):
+    %m = arith.mulf %p, %p : f32
+    linalg.yield %m : f32
+  } -> tensor<16x4xf32>
+  %e = tensor.expand_shape %n [[0, 1, 2, 3], [4]] output_shape [2, 2, 2, 2, 4] : tensor<16x4xf32> into tensor<2x2x2x2x4xf32>
+  %i = tensor.empty() : tensor<2x2x2x2x4xf32>
+  %t = linalg.transpose ins(%e : tensor<2x2x2x2x4xf32>) outs(%i : tensor<2x2x2x2x4xf32>) permutation = [0, 2, 1, 3, 4]
+  %c = tensor.collapse_shape %t [[0, 1, 2, 3], [4]] : tensor<2x2x2x2x4xf32> into tensor<16x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %q = linalg.matmul ins(%c, %wq : tensor<16x4xf32>, tensor<4x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %c3 = tensor.collapse_shape %t [[0, 1], [2, 3], [4]] : tensor<2x2x2x2x4xf32> into tensor<4x4x4xf32>
+  %b = tensor.empty() : tensor<4x4x8xf32>
+  %bacc = linalg.fill ins(%zero : f32) outs(%b : tensor<4x4x8xf32>) -> tensor<4x4x8xf32>
+  %k = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%c3, %wk : tensor<4x4x4xf32>, tensor<4x8xf32>) outs(%bacc : tensor<4x4x8xf32>) {
+  ^bb0(%p: f32, %w: f32, %out: f32):
+    %m = arith.mulf %p, %w : f32
+    %s = arith.addf %out, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x4x8xf32>
+  return %q, %k : tensor<16x8xf32>, tensor<4x4x8xf32>
+}
