@@ -295,6 +295,8 @@ def finish_device_record(record: Record, out: Path) -> Record:
         report = meta["report"]
         moves_only = frozenset(dispatch_key(n) for n in meta.get("moves_only_entry_points", ()))
         record["compile"] = compile_info(float(meta["seconds"]), report)
+        if meta.get("versions"):
+            record.setdefault("versions", meta["versions"])  # the SmartMem source the module came from
     raw = record.pop("profile_raw", None)
     if raw:
         from .bench_run import profile_from_texts

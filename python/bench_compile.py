@@ -27,8 +27,11 @@ def compile_variant(model: Path, vmfb: Path, target: str, smartmem: bool) -> dic
     result = driver.compile_model(model, vmfb, options)
     seconds = time.monotonic() - start
     report = driver.report_dict(result, model, options)
+    from smartmem.bench_run import versions
+
     return {
         "seconds": seconds,
+        "versions": versions(),
         "report": report,
         "moves_only_entry_points": list(result.census.moves_only_entry_points),
     }
