@@ -104,8 +104,9 @@ def _reason(op: ir.Operation) -> str:
                 if user.name == "linalg.generic" and _uses_index(user):
                     gathers = True
     non_linalg = sorted(u for u in value_users if not u.startswith("linalg."))
-    if _kept_for_matmul_pipeline(op):
-        return OFF_MATMUL_PIPELINE
+    kept = _kept_by_layout_rule(op)
+    if kept:
+        return kept
     if gathers:
         return "read by a gather (a folded roll: its body uses linalg.index), which cannot read through an index map"
     if non_linalg:
@@ -119,10 +120,13 @@ def _uses_index(op: ir.Operation) -> bool:
     return _uses_linalg_index(op.operation if isinstance(op, ir.OpView) else op)
 
 
-def _kept_for_matmul_pipeline(op: ir.Operation) -> bool:
-    """Whether the chain through `op` stays because removing it would take a contraction off IREE's matmul pipeline.
+def _kept_by_layout_rule(op: ir.Operation) -> str:
+    """Why the chain through `op` stays because of a rule on contractions, or "".
 
-    Asks the passes' own rule (smartmem.passes.matmul_form) for the two
+    The rules: removing it would take a contraction off IREE's matmul
+    pipeline (OFF_MATMUL_PIPELINE), or make it read its reduction dim (or
+    write its n dim) strided (smartmem.passes.reduction_contiguity).
+    Asks the passes' own rules (smartmem.passes.matmul_form) for the two
     ways the chain could go: folded into a contraction reading it, or
     written by the contraction computing it (directly or through a bias add).
     """
@@ -152,22 +156,32 @@ def _kept_for_matmul_pipeline(op: ir.Operation) -> bool:
             reader = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
             if reader.name in ("linalg.matmul", "linalg.batch_matmul") or _is_contraction_generic(reader):
                 refusal = _rewrite(reader, use.operand_number, chain_source, atoms, plan_only=True)
-                if isinstance(refusal, str) and OFF_MATMUL_PIPELINE in refusal:
-                    return True
+                if isinstance(refusal, str) and refusal.startswith("kept:"):
+                    return _short(refusal)
             if reader.name in ("linalg.matmul", "linalg.batch_matmul"):
                 # Folding would make it a generic that IREE sinks a later transpose into.
                 for _, after in _chains_after(reader.results[0]):
                     order_after = tuple(a for dim in after.result_dims for a in dim)
-                    if contraction_write_refusal(reader, after, order_after):
-                        return True
+                    refusal = contraction_write_refusal(reader, after, order_after)
+                    if refusal:
+                        return _short(refusal)
     if source is None:
-        return False
+        return ""
     atoms = op_atoms
     contraction = _contraction_behind(source)
     if contraction is None:
-        return False
+        return ""
     order = tuple(a for dim in atoms.result_dims for a in dim)
-    return bool(contraction_write_refusal(contraction, atoms, order))
+    return _short(contraction_write_refusal(contraction, atoms, order))
+
+
+def _short(reason: str) -> str:
+    """The rule's headline, without the per-op details in parentheses."""
+    if not reason:
+        return ""
+    if OFF_MATMUL_PIPELINE in reason:
+        return OFF_MATMUL_PIPELINE
+    return reason.split(" (")[0]
 
 
 def elimination_report(before: ir.Operation, after: ir.Operation) -> EliminationReport:

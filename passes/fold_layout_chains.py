@@ -9,6 +9,7 @@ from iree.compiler.dialects import arith, linalg, tensor
 
 from smartmem.passes.base import ModulePass
 from smartmem.passes.matmul_form import off_matmul_pipeline
+from smartmem.passes.reduction_contiguity import contraction_layout_refusal, reduction_layout_refusal
 from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step
 
 _CONSTANT_SOURCES = frozenset({
@@ -515,6 +516,18 @@ def _rewrite(
     if op.name != "linalg.generic" or _is_contraction_generic(op):
         reason = off_matmul_pipeline(new_maps, new_iterators)
         if reason:
+            return reason
+        # Layout selection by reduction dim: the chain operand must still be
+        # read with k innermost (or n for the right-hand side), the result
+        # written with n innermost; judged only where the op obeyed it before.
+        n_in = _num_inputs(op)
+        others = frozenset(i for i in range(n_in) if i != index)
+        reason = contraction_layout_refusal(new_maps, new_iterators, n_in, others)
+        if reason and not contraction_layout_refusal(maps, iterators, n_in, others):
+            return reason
+    elif any(it == "reduction" for it in iterators):
+        reason = reduction_layout_refusal(new_maps[index], new_iterators)
+        if reason and not reduction_layout_refusal(v_map, iterators):
             return reason
     if plan_only:
         return None

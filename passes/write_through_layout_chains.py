@@ -18,6 +18,7 @@ from smartmem.passes.fold_layout_chains import (
     _uses_linalg_index,
 )
 from smartmem.passes.matmul_form import off_matmul_pipeline
+from smartmem.passes.reduction_contiguity import contraction_layout_refusal
 from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step
 
 _PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
@@ -370,8 +371,17 @@ def contraction_write_refusal(producer: ir.Operation, atoms: AtomChain, order: t
     if any(m is None for m in planned) or any(a not in loop_of_atom for a in order):
         return "an input map has a non-dimension expression"
     planned.append(ir.AffineMap.get(n_new, 0, [ir.AffineDimExpr.get(loop_of_atom[a]) for a in order]))
-    reason = off_matmul_pipeline(*_drop_unused_loops(planned, new_iterators))  # type: ignore[arg-type]
-    return reason.replace("folding", "writing through")
+    planned_maps, planned_iterators = _drop_unused_loops(planned, new_iterators)  # type: ignore[arg-type]
+    reason = off_matmul_pipeline(planned_maps, planned_iterators)
+    if reason:
+        return reason.replace("folding", "writing through")
+    # Layout selection by reduction dim: the result keeps n innermost
+    # (judged only where the contraction obeyed that before).
+    inputs = frozenset(range(n_inputs))
+    reason = contraction_layout_refusal(planned_maps, planned_iterators, n_inputs, inputs)
+    if reason and not contraction_layout_refusal(maps, iterators, n_inputs, inputs):
+        return reason
+    return ""
 
 
 def _split_map(

@@ -2,18 +2,38 @@
 // RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-fold-layout-chains{contractions=false})' %s | FileCheck %s --check-prefix=NOCONTRACT
 // RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-fold-layout-chains{slices=true})' %s | FileCheck %s --check-prefix=SLICES
 
-// The transpose is read through the matmul's A map; the matmul stays a contraction.
-// CHECK-DAG: #[[TA:.+]] = affine_map<(d0, d1, d2) -> (d2, d0)>
+// A transposed activation read as the matmul's B: after the fold B is read
+// as (n, k), k innermost (the paper's rule: the reduction dim contiguous).
+// CHECK-DAG: #[[TB:.+]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-LABEL: func.func @transpose_into_matmul
 // CHECK-NOT: linalg.transpose
-// CHECK: linalg.generic {indexing_maps = [#[[TA]], {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[TB]], {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK-SAME: ins(%arg0, %arg1
 // CHECK: arith.mulf
 // CHECK: arith.addf
 // NOCONTRACT-LABEL: func.func @transpose_into_matmul
 // NOCONTRACT: linalg.transpose
 // NOCONTRACT: linalg.matmul
-func.func @transpose_into_matmul(%x: tensor<8x4xf32>, %w: tensor<8x16xf32>) -> tensor<4x16xf32> {
+func.func @transpose_into_matmul(%x: tensor<4x8xf32>, %y: tensor<16x8xf32>) -> tensor<4x16xf32> {
+  %e = tensor.empty() : tensor<8x16xf32>
+  %t = linalg.transpose ins(%y : tensor<16x8xf32>) outs(%e : tensor<8x16xf32>) permutation = [1, 0]
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<4x16xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %m = linalg.matmul ins(%x, %t : tensor<4x8xf32>, tensor<8x16xf32>) outs(%acc : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %m : tensor<4x16xf32>
+}
+
+// -----
+
+// A transposed activation read as the matmul's A (ConvNeXt's NCHW -> NHWC
+// permute in front of its Linear): folded, A would be read as (k, m), the
+// reduction dim strided. The transpose stays (its producer writes it).
+// CHECK-LABEL: func.func @no_fold_into_contraction_strided_reduction
+// CHECK: linalg.transpose
+// CHECK: linalg.matmul
+// NOCONTRACT-LABEL: func.func @no_fold_into_contraction_strided_reduction
+func.func @no_fold_into_contraction_strided_reduction(%x: tensor<8x4xf32>, %w: tensor<8x16xf32>) -> tensor<4x16xf32> {
   %e = tensor.empty() : tensor<4x8xf32>
   %t = linalg.transpose ins(%x : tensor<8x4xf32>) outs(%e : tensor<4x8xf32>) permutation = [1, 0]
   %zero = arith.constant 0.0 : f32
@@ -133,12 +153,35 @@ func.func @inverse_transposes_cancel(%x: tensor<4x6xf32>, %y: tensor<4x6xf32>) -
 
 // -----
 
-// A transpose in front of a row reduction (softmax/layernorm pieces).
+// A transpose in front of a column reduction: folded, the reduction reads
+// the source with its reduced dim innermost (contiguous), as MobileViT's
+// LayerNorms after an unfold do.
 // CHECK-DAG: #[[RT:.+]] = affine_map<(d0, d1) -> (d1, d0)>
 // CHECK-LABEL: func.func @transpose_into_reduction
 // CHECK-NOT: linalg.transpose
-// CHECK: linalg.generic {indexing_maps = [#[[RT]], {{.*}}iterator_types = ["parallel", "reduction"]
-func.func @transpose_into_reduction(%x: tensor<6x4xf32>) -> tensor<4xf32> {
+// CHECK: linalg.generic {indexing_maps = [#[[RT]], {{.*}}iterator_types = ["reduction", "parallel"]
+func.func @transpose_into_reduction(%x: tensor<4x6xf32>) -> tensor<4xf32> {
+  %e = tensor.empty() : tensor<6x4xf32>
+  %t = linalg.transpose ins(%x : tensor<4x6xf32>) outs(%e : tensor<6x4xf32>) permutation = [1, 0]
+  %zero = arith.constant 0.0 : f32
+  %o = tensor.empty() : tensor<4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%o : tensor<4xf32>) -> tensor<4xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%t : tensor<6x4xf32>) outs(%acc : tensor<4xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %s = arith.addf %a, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+// A transpose in front of a row reduction (softmax/LayerNorm pieces):
+// folded, the reduction would read its reduced dim strided. Kept.
+// CHECK-LABEL: func.func @no_fold_into_reduction_strided_reduction
+// CHECK: linalg.transpose
+// CHECK: linalg.generic
+func.func @no_fold_into_reduction_strided_reduction(%x: tensor<6x4xf32>) -> tensor<4xf32> {
   %e = tensor.empty() : tensor<4x6xf32>
   %t = linalg.transpose ins(%x : tensor<6x4xf32>) outs(%e : tensor<4x6xf32>) permutation = [1, 0]
   %zero = arith.constant 0.0 : f32

@@ -236,3 +236,49 @@ func.func @shared_partition_written_by_elementwise(%x: tensor<16x4xf32>, %wq: te
   } -> tensor<4x4x8xf32>
   return %q, %k : tensor<16x8xf32>, tensor<4x4x8xf32>
 }
+
+// -----
+
+// A transpose of a matmul's result (m, n) -> (n, m): written by the matmul,
+// its innermost written dim would be m, not n (the paper's rule: the
+// result keeps the RHS's innermost parallel dim innermost). Refused; the
+// chain stays.
+// CHECK-LABEL: func.func @no_write_through_contraction_strided_result
+// CHECK: linalg.matmul
+// CHECK: linalg.transpose
+// DEPTH1-LABEL: func.func @no_write_through_contraction_strided_result
+func.func @no_write_through_contraction_strided_result(%x: tensor<16x4xf32>, %w: tensor<4x8xf32>) -> tensor<8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x4xf32>, tensor<4x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %i = tensor.empty() : tensor<8x16xf32>
+  %t = linalg.transpose ins(%mm : tensor<16x8xf32>) outs(%i : tensor<8x16xf32>) permutation = [1, 0]
+  return %t : tensor<8x16xf32>
+}
+
+// -----
+
+// The same transpose after a bias add: the bias add (elementwise, free to
+// write any layout) writes (n, m); the matmul keeps writing (m, n).
+// CHECK-DAG: #[[BT:.+]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-LABEL: func.func @transpose_written_by_bias_add_not_matmul
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul
+// CHECK: linalg.generic {indexing_maps = [{{.*}}, {{.*}}, #[[BT]]]
+// DEPTH1-LABEL: func.func @transpose_written_by_bias_add_not_matmul
+func.func @transpose_written_by_bias_add_not_matmul(%x: tensor<16x4xf32>, %w: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x4xf32>, tensor<4x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %o = tensor.empty() : tensor<16x8xf32>
+  %biased = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%mm, %b : tensor<16x8xf32>, tensor<8xf32>) outs(%o : tensor<16x8xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<16x8xf32>
+  %i = tensor.empty() : tensor<8x16xf32>
+  %t = linalg.transpose ins(%biased : tensor<16x8xf32>) outs(%i : tensor<8x16xf32>) permutation = [1, 0]
+  return %t : tensor<8x16xf32>
+}
