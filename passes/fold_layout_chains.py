@@ -122,7 +122,16 @@ class FoldLayoutChainsPass(ModulePass):
       takes the chain instead;
     - elementwise readers of a contraction's result (directly or through
       bias adds) whose permuted read, moved into the contraction by IREE's
-      transpose propagation, would take it off the matmul pipeline.
+      transpose propagation, would take it off the matmul pipeline or make
+      it write n not innermost;
+    - layout selection by reduction dim (`reduction_contiguity`, the
+      paper's rule): folds after which a contraction reads a computed
+      operand with a parallel loop innermost (k strided: ConvNeXt's
+      NCHW -> NHWC permute in front of its Linear) or writes its result
+      with n not innermost, and folds after which a reduction (LayerNorm,
+      softmax pieces) reads its reduced dim strided. Folds that make a
+      reduced dim contiguous are done (MobileViT). The elementwise producer
+      writes the layout instead (smartmem-write-through-layout-chains).
 
     Options: contractions=true, elementwise=true, reshapes=true,
     split_reductions=false (see FoldOptions).

@@ -75,6 +75,10 @@ class WriteThroughLayoutChainsPass(ModulePass):
       than 3 parallel loops after IREE collapses contiguous same-order loops,
       see `matmul_form`): the chain is then written through by the
       elementwise producer in between (the bias add), or stays;
+    - contractions that would write their result with n (the innermost
+      parallel loop of the right-hand side) not innermost: the paper's
+      layout selection by reduction dim (`reduction_contiguity`); the
+      elementwise producer in between writes it instead, or the chain stays;
     - contractions whose innermost output extent is not a multiple of 4
       (IREE's SPIR-V codegen gives wrong results for them on lavapipe once
       their output is split and permuted; llvm-cpu is right).

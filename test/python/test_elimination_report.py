@@ -1,4 +1,4 @@
-"""elimination_report names the matmul-pipeline rule for the moves it keeps."""
+"""elimination_report names the rule (matmul pipeline, reduction contiguity) for the moves it keeps."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from smartmem.context import make_context
 from smartmem.passes.elimination_report import elimination_report
 from smartmem.passes.matmul_form import OFF_MATMUL_PIPELINE
 from smartmem.passes.pipeline import build_pass_manager, parse_pipeline
+from smartmem.passes.reduction_contiguity import STRIDED_REDUCTION_READ, STRIDED_REDUCTION_WRITE
 from smartmem.passes.pipelines import SMARTMEM_PHASE_PIPELINES
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -42,3 +43,20 @@ def test_kept_moves_name_the_matmul_rule(test_file: str, function: str) -> None:
     transposes = [m for m in report.remaining if m.op == "linalg.transpose"]
     assert transposes, f"{function}: the full pipeline removed every transpose"
     assert any(m.reason == OFF_MATMUL_PIPELINE for m in transposes), [m.reason for m in transposes]
+
+
+@pytest.mark.parametrize("test_file,function,reason", [
+    ("fold-layout-chains.mlir", "no_fold_into_contraction_strided_reduction", STRIDED_REDUCTION_READ),
+    ("write-through-layout-chains.mlir", "no_write_through_contraction_strided_result", STRIDED_REDUCTION_WRITE),
+])
+def test_kept_moves_name_the_reduction_contiguity_rule(test_file: str, function: str, reason: str) -> None:
+    context = make_context()
+    text = _chunk(test_file, function)
+    before = ir.Module.parse(text, context)
+    after = ir.Module.parse(text, context)
+    (phase,) = [p for p in SMARTMEM_PHASE_PIPELINES if p.after_phase == "input"]
+    build_pass_manager(parse_pipeline(phase.pipeline), context).run(after.operation)
+    report = elimination_report(before.operation, after.operation)
+    transposes = [m for m in report.remaining if m.op == "linalg.transpose"]
+    assert transposes, f"{function}: the full pipeline removed every transpose"
+    assert [m.reason for m in transposes] == [reason] * len(transposes), [m.reason for m in transposes]
