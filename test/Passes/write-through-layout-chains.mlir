@@ -282,3 +282,39 @@ func.func @transpose_written_by_bias_add_not_matmul(%x: tensor<16x4xf32>, %w: te
   %t = linalg.transpose ins(%biased : tensor<16x8xf32>) outs(%i : tensor<8x16xf32>) permutation = [1, 0]
   return %t : tensor<8x16xf32>
 }
+
+// -----
+
+// The transposed matmul result is read only by a reduction over m (a
+// LayerNorm after MobileViT's head merge) and an elementwise op: the
+// matmul writes (n, m) so that the reduction reads its reduced dim
+// contiguously (the paper: a sub-optimal write costs less than a
+// sub-optimal read).
+// CHECK-DAG: #[[MT:.+]] = affine_map<(d0, d1, d2) -> (d1, d0)>
+// CHECK-LABEL: func.func @transpose_written_by_matmul_for_reduction
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [{{.*}}, {{.*}}, #[[MT]]]
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction"]
+// DEPTH1-LABEL: func.func @transpose_written_by_matmul_for_reduction
+func.func @transpose_written_by_matmul_for_reduction(%x: tensor<16x4xf32>, %w: tensor<4x8xf32>) -> (tensor<8xf32>, tensor<8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x4xf32>, tensor<4x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %i = tensor.empty() : tensor<8x16xf32>
+  %t = linalg.transpose ins(%mm : tensor<16x8xf32>) outs(%i : tensor<8x16xf32>) permutation = [1, 0]
+  %o = tensor.empty() : tensor<8xf32>
+  %racc = linalg.fill ins(%zero : f32) outs(%o : tensor<8xf32>) -> tensor<8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%t : tensor<8x16xf32>) outs(%racc : tensor<8xf32>) {
+  ^bb0(%p: f32, %out: f32):
+    %s = arith.addf %p, %out : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %e = tensor.empty() : tensor<8x16xf32>
+  %sq = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%t : tensor<8x16xf32>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%p: f32, %out: f32):
+    %s = arith.mulf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x16xf32>
+  return %r, %sq : tensor<8xf32>, tensor<8x16xf32>
+}
