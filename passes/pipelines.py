@@ -41,6 +41,22 @@ the matmul rule Swin-T reached 187 / 0, but 14 of the default model's
 contractions left `MatmulPromoteVectorize` (ampere) and the module ran
 about 2x slower than stock on lavapipe; with it none leave
 (tools/pipeline_census.py) and it runs as fast as stock.
+Layout selection by reduction dim (smartmem.passes.reduction_contiguity,
+the paper's rule) on top of it: no rewrite may make a contraction read a
+computed operand with k strided or write its result with n not innermost
+(unless only reductions that then read their reduced dim contiguously
+read it), nor make a reduction read its reduced dim strided. Measured on an
+H200 (Vulkan, ampere) before that rule: ConvNeXt-T 0.63x and Swin-T 0.71x
+of stock, their contractions writing NCHW / reading the window partition
+strided (matmul_like dispatches 2-4x slower). With it (flow census, ampere,
+tools/census_report.py; tools/contraction_reads.py counts the input-level
+reads): ConvNeXt-T 125 -> 125 / 18 -> 18, 18 contractions writing n not
+innermost and 19 strided reductions -> 0 (no matmul_like dispatch left);
+Swin-T 274 -> 244 / 97 -> 59 (was 233 / 48; 12 strided contraction writes
+and 1 strided reduction -> 0); the Swin default 138 -> 122 / 45 -> 25 (was
+117 / 20); MobileViT-S 215 -> 206 / 61 -> 46 (was 194 / 34; 9 strided
+contraction writes and 3 strided reductions -> 0); DeiT-S unchanged
+210 -> 162 / 73 -> 1.
 `smartmem-classify` is not in the pipeline: elimination does not read its
 tags.
 
