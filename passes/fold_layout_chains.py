@@ -10,7 +10,7 @@ from iree.compiler.dialects import arith, linalg, tensor
 from smartmem.passes.base import ModulePass
 from smartmem.passes.matmul_form import off_matmul_pipeline
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal, reduction_layout_refusal
-from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step
+from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step, expand_loops
 
 _CONSTANT_SOURCES = frozenset({
     "arith.constant", "util.global.load", "util.global.load.indirect", "flow.tensor.constant",
@@ -444,21 +444,11 @@ def _rewrite(
         # split into several loops; llvm-cpu is right.
         return "would split a reduction loop of a non-contraction (miscompiled by IREE's SPIR-V reduction codegen)"
     # New loops: old loops in order, split loops replaced by their atoms.
-    new_loop_of_atom: dict[int, int] = {}
-    new_loops_of_old: dict[int, list[int]] = {}
-    new_iterators: list[str] = []
-    for loop in range(n_loops):
-        if loop in split:
-            new_loops_of_old[loop] = []
-            for atom in split[loop]:
-                new_loop_of_atom[atom] = len(new_iterators)
-                new_loops_of_old[loop].append(len(new_iterators))
-                new_iterators.append(iterators[loop])
-        else:
-            new_loops_of_old[loop] = [len(new_iterators)]
-            new_iterators.append(iterators[loop])
+    expanded = expand_loops(list(iterators[:n_loops]), {loop: list(atoms_of) for loop, atoms_of in split.items()})
+    new_loop_of_atom = expanded.loop_of_atom
+    new_loops_of_old = expanded.loops_of_old
+    new_iterators = expanded.iterators
     n_new = len(new_iterators)
-    context = op.context
     dims = [ir.AffineDimExpr.get(i) for i in range(n_new)]
 
     # Every unsplit loop that the chain operand used must still appear somewhere.

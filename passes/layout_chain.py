@@ -263,3 +263,32 @@ def chain_of(value: ir.Value) -> tuple[ir.Value, list[ir.Operation], AtomChain] 
             source = ops[0].results[0]
             ops = ops[1:]
     return None
+
+
+@dataclass(frozen=True)
+class ExpandedLoops:
+    """An iteration space with some loops split into one loop per atom.
+
+    `loop_of_atom[a]` is the new loop of atom `a`; `loops_of_old[l]` the new
+    loops that replace old loop `l` (one if it was not split), in order;
+    `iterators` the new loops' iterator types.
+    """
+
+    loop_of_atom: dict[int, int]
+    loops_of_old: dict[int, list[int]]
+    iterators: list[str]
+
+
+def expand_loops(iterators: list[str], split: dict[int, list[int]]) -> ExpandedLoops:
+    """Replace each loop in `split` by its atoms' loops, keeping loop order."""
+    loop_of_atom: dict[int, int] = {}
+    loops_of_old: dict[int, list[int]] = {}
+    new_iterators: list[str] = []
+    for loop, iterator in enumerate(iterators):
+        loops_of_old[loop] = []
+        for atom in split.get(loop, [None]):
+            if atom is not None:
+                loop_of_atom[atom] = len(new_iterators)
+            loops_of_old[loop].append(len(new_iterators))
+            new_iterators.append(iterator)
+    return ExpandedLoops(loop_of_atom, loops_of_old, new_iterators)

@@ -19,7 +19,7 @@ from smartmem.passes.fold_layout_chains import (
 )
 from smartmem.passes.matmul_form import off_matmul_pipeline
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal
-from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step
+from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step, expand_loops
 
 _PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
 
@@ -239,19 +239,10 @@ def _write_through(
             return "producer body reads its output"
 
     n_loops = out_map.n_dims
-    loop_of_atom: dict[int, int] = {}
-    loops_of_old: dict[int, list[int]] = {}
-    new_iterators: list[str] = []
-    for loop in range(n_loops):
-        if loop in split:
-            loops_of_old[loop] = []
-            for atom in split[loop]:
-                loop_of_atom[atom] = len(new_iterators)
-                loops_of_old[loop].append(len(new_iterators))
-                new_iterators.append(iterators[loop])
-        else:
-            loops_of_old[loop] = [len(new_iterators)]
-            new_iterators.append(iterators[loop])
+    expanded = expand_loops(list(iterators[:n_loops]), {loop: list(atoms_of) for loop, atoms_of in split.items()})
+    loop_of_atom = expanded.loop_of_atom
+    loops_of_old = expanded.loops_of_old
+    new_iterators = expanded.iterators
     n_new = len(new_iterators)
     dims = [ir.AffineDimExpr.get(i) for i in range(n_new)]
     new_inputs: list[ir.Value] = []
