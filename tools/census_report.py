@@ -49,10 +49,14 @@ def smartmem_after_input(text: str) -> str:
     return str(module)
 
 
-def report(model: pathlib.Path, work: pathlib.Path, target: str, check_cpu: bool) -> None:
+def vulkan_flags(target: str) -> list[str]:
+    return ["--iree-hal-target-device=vulkan", f"--iree-vulkan-target={target}"]
+
+
+def input_ir_pair(model: pathlib.Path, work: pathlib.Path, target: str) -> tuple[pathlib.Path, pathlib.Path, float]:
+    """Stock `--compile-to=input` IR of `model` and the same after SmartMem, and the passes' seconds."""
     work.mkdir(parents=True, exist_ok=True)
     name = model.stem
-    vulkan = ["--iree-hal-target-device=vulkan", f"--iree-vulkan-target={target}"]
     if model.suffix == ".onnx":
         imported = work / f"{name}.mlir"
         run([str(BIN / "iree-import-onnx"), str(model), "--externalize-params",
@@ -60,11 +64,17 @@ def report(model: pathlib.Path, work: pathlib.Path, target: str, check_cpu: bool
     else:
         imported = model
     stock_input = work / f"{name}.input.mlir"
-    run([str(BIN / "iree-compile"), str(imported), *vulkan, "--compile-to=input", "-o", str(stock_input)])
+    run([str(BIN / "iree-compile"), str(imported), *vulkan_flags(target), "--compile-to=input", "-o", str(stock_input)])
     started = time.perf_counter()
     smart_input = work / f"{name}.smartmem.input.mlir"
     smart_input.write_text(smartmem_after_input(stock_input.read_text()))
-    pass_seconds = time.perf_counter() - started
+    return stock_input, smart_input, time.perf_counter() - started
+
+
+def report(model: pathlib.Path, work: pathlib.Path, target: str, check_cpu: bool) -> None:
+    name = model.stem
+    vulkan = vulkan_flags(target)
+    stock_input, smart_input, pass_seconds = input_ir_pair(model, work, target)
     censuses = {}
     for variant, path in (("stock", stock_input), ("smartmem", smart_input)):
         flow = work / f"{name}.{variant}.flow.mlir"

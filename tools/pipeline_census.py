@@ -22,14 +22,13 @@ from __future__ import annotations
 import argparse
 import pathlib
 import re
-import sys
 from collections import Counter
 
 from iree.compiler import ir
 
 from smartmem.census import dispatch_kind
 from smartmem.context import make_context
-from smartmem.tools.census_report import BIN, run, smartmem_after_input
+from smartmem.tools.census_report import BIN, input_ir_pair, run, vulkan_flags
 
 CONTRACTION_KINDS = frozenset({"matmul", "matmul_like", "batch_matmul", "matmul_transpose_b",
                                "batch_matmul_transpose_b", "contract", "matvec", "vecmat"})
@@ -68,19 +67,9 @@ def _format(counter: Counter[str] | None) -> str:
 
 def report(model: pathlib.Path, work: pathlib.Path, target: str) -> bool:
     """Print the census of one model; True when SmartMem keeps the contractions' pipelines."""
-    work.mkdir(parents=True, exist_ok=True)
     name = model.stem
-    vulkan = ["--iree-hal-target-device=vulkan", f"--iree-vulkan-target={target}"]
-    if model.suffix == ".onnx":
-        imported = work / f"{name}.mlir"
-        run([str(BIN / "iree-import-onnx"), str(model), "--externalize-params",
-             "--save-params-to", str(work / f"{name}.irpa"), "-o", str(imported)])
-    else:
-        imported = model
-    stock_input = work / f"{name}.input.mlir"
-    run([str(BIN / "iree-compile"), str(imported), *vulkan, "--compile-to=input", "-o", str(stock_input)])
-    smart_input = work / f"{name}.smartmem.input.mlir"
-    smart_input.write_text(smartmem_after_input(stock_input.read_text()))
+    vulkan = vulkan_flags(target)
+    stock_input, smart_input, _ = input_ir_pair(model, work, target)
     rows = {}
     for variant, path in (("stock", stock_input), ("smartmem", smart_input)):
         configured = work / f"{name}.{variant}.{target}.configs.mlir"
