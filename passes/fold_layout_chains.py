@@ -10,7 +10,7 @@ from iree.compiler.dialects import arith, linalg, tensor
 from smartmem.passes.base import ModulePass
 from smartmem.passes.matmul_form import off_matmul_pipeline
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal, reduction_layout_refusal
-from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step, expand_loops
+from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step, expand_loops, reindex_operand_map
 
 _CONSTANT_SOURCES = frozenset({
     "arith.constant", "util.global.load", "util.global.load.indirect", "flow.tensor.constant",
@@ -446,7 +446,6 @@ def _rewrite(
     # New loops: old loops in order, split loops replaced by their atoms.
     expanded = expand_loops(list(iterators[:n_loops]), {loop: list(atoms_of) for loop, atoms_of in split.items()})
     new_loop_of_atom = expanded.loop_of_atom
-    new_loops_of_old = expanded.loops_of_old
     new_iterators = expanded.iterators
     n_new = len(new_iterators)
     dims = [ir.AffineDimExpr.get(i) for i in range(n_new)]
@@ -487,27 +486,10 @@ def _rewrite(
             expansions.append(tuple(groups))
             expanded_shapes.append(tuple(fine_shape))
             continue
-        results, groups, fine_shape = [], [], []
-        for dim, expr in enumerate(m.results):
-            if isinstance(expr, ir.AffineDimExpr):
-                loop = expr.position
-                group = []
-                if loop in split:
-                    for atom in split[loop]:
-                        results.append(dims[new_loop_of_atom[atom]])
-                        group.append(len(fine_shape))
-                        fine_shape.append(atoms.atom_sizes[atom])
-                else:
-                    results.append(dims[new_loops_of_old[loop][0]])
-                    group.append(len(fine_shape))
-                    fine_shape.append(shape[dim])
-                groups.append(tuple(group))
-            elif isinstance(expr, ir.AffineConstantExpr):
-                results.append(expr)
-                groups.append((len(fine_shape),))
-                fine_shape.append(shape[dim])
-            else:
-                return "another operand has a non-dimension map result (e.g. a convolution window)"
+        reindexed = reindex_operand_map(m, shape, expanded, split, atoms.atom_sizes)
+        if reindexed is None:
+            return "another operand has a non-dimension map result (e.g. a convolution window)"
+        results, groups, fine_shape = reindexed
         new_maps.append(ir.AffineMap.get(n_new, 0, results))
         expansions.append(tuple(groups))
         expanded_shapes.append(tuple(fine_shape))

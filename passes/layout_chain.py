@@ -292,3 +292,43 @@ def expand_loops(iterators: list[str], split: dict[int, list[int]]) -> ExpandedL
             loops_of_old[loop].append(len(new_iterators))
             new_iterators.append(iterator)
     return ExpandedLoops(loop_of_atom, loops_of_old, new_iterators)
+
+
+def reindex_operand_map(
+    operand_map: ir.AffineMap,
+    shape: list[int] | tuple[int, ...],
+    expanded: ExpandedLoops,
+    split: dict[int, list[int]] | dict[int, tuple[int, ...]],
+    atom_sizes: tuple[int, ...] | list[int],
+) -> tuple[list[ir.AffineExpr], list[tuple[int, ...]], list[int]] | None:
+    """Re-index a projected-permutation operand map over the expanded loops.
+
+    A dim indexed by a split loop becomes one dim per atom. Returns the new
+    map results, the reassociation groups of the operand's free
+    `expand_shape` and its expanded shape; None if a result is neither a
+    loop nor a constant (e.g. a convolution window).
+    """
+    dims = [ir.AffineDimExpr.get(i) for i in range(len(expanded.iterators))]
+    results: list[ir.AffineExpr] = []
+    groups: list[tuple[int, ...]] = []
+    fine_shape: list[int] = []
+    for dim, expr in enumerate(operand_map.results):
+        if isinstance(expr, ir.AffineDimExpr):
+            group = []
+            if expr.position in split:
+                for atom in split[expr.position]:
+                    results.append(dims[expanded.loop_of_atom[atom]])
+                    group.append(len(fine_shape))
+                    fine_shape.append(atom_sizes[atom])
+            else:
+                results.append(dims[expanded.loops_of_old[expr.position][0]])
+                group.append(len(fine_shape))
+                fine_shape.append(shape[dim])
+            groups.append(tuple(group))
+        elif isinstance(expr, ir.AffineConstantExpr):
+            results.append(expr)
+            groups.append((len(fine_shape),))
+            fine_shape.append(shape[dim])
+        else:
+            return None
+    return results, groups, fine_shape

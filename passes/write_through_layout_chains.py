@@ -19,7 +19,7 @@ from smartmem.passes.fold_layout_chains import (
 )
 from smartmem.passes.matmul_form import off_matmul_pipeline
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal
-from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step, expand_loops
+from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step, expand_loops, reindex_operand_map
 
 _PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
 
@@ -241,7 +241,6 @@ def _write_through(
     n_loops = out_map.n_dims
     expanded = expand_loops(list(iterators[:n_loops]), {loop: list(atoms_of) for loop, atoms_of in split.items()})
     loop_of_atom = expanded.loop_of_atom
-    loops_of_old = expanded.loops_of_old
     new_iterators = expanded.iterators
     n_new = len(new_iterators)
     dims = [ir.AffineDimExpr.get(i) for i in range(n_new)]
@@ -298,26 +297,10 @@ def _write_through(
                 new_maps.append(ir.AffineMap.get(n_new, 0, [dims[k] for k in aligned_fine]))
                 continue
         operand = producer.operands[i]
-        results, groups, fine_shape = [], [], []
-        for dim, expr in enumerate(m.results):
-            if isinstance(expr, ir.AffineDimExpr):
-                group = []
-                if expr.position in split:
-                    for atom in split[expr.position]:
-                        results.append(dims[loop_of_atom[atom]])
-                        group.append(len(fine_shape))
-                        fine_shape.append(atoms.atom_sizes[atom])
-                else:
-                    results.append(dims[loops_of_old[expr.position][0]])
-                    group.append(len(fine_shape))
-                    fine_shape.append(shape[dim])
-                groups.append(tuple(group))
-            elif isinstance(expr, ir.AffineConstantExpr):
-                results.append(expr)
-                groups.append((len(fine_shape),))
-                fine_shape.append(shape[dim])
-            else:
-                return "an input map has a non-dimension expression"
+        reindexed = reindex_operand_map(m, shape, expanded, split, atoms.atom_sizes)
+        if reindexed is None:
+            return "an input map has a non-dimension expression"
+        results, groups, fine_shape = reindexed
         with ir.InsertionPoint(producer), producer.location:
             new_inputs.append(_expand(operand, tuple(groups), tuple(fine_shape)))
         new_maps.append(ir.AffineMap.get(n_new, 0, results))
