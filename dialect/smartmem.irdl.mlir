@@ -77,4 +77,37 @@ irdl.dialect @smartmem {
     irdl.results(output: %tensor)
     irdl.attributes {"source" = %source, "target" = %target}
   }
+
+  // smartmem.relayout: a layout chain (reshapes and transposes) as one
+  // index transformation. The result holds the operand's elements in the
+  // physical order that `layout` gives them, read row-major as the result
+  // type: numpy `layout.apply(x).reshape(result_shape)`. Unlike
+  // convert_layout the logical tensor changes (its shape, and which index
+  // holds which element); the element type and count stay.
+  //
+  // smartmem-form-relayouts writes the operand as the chain's source
+  // expanded to its atoms (a free tensor.expand_shape) and `layout` as an
+  // unblocked permutation of those atoms; the result groups the permuted
+  // atoms contiguously. Swin's window partition of a 3136x96 activation
+  // (8x8 windows of 7x7):
+  //
+  //   %f = tensor.expand_shape %x [[0, 1, 2, 3], [4]] output_shape [8, 7, 8, 7, 96]
+  //          : tensor<3136x96xf32> into tensor<8x7x8x7x96xf32>
+  //   %w = "smartmem.relayout"(%f) {
+  //          layout = #smartmem.layout<array<i64: 0, 2, 1, 3, 4>, array<i64>>}
+  //        : (tensor<8x7x8x7x96xf32>) -> tensor<64x49x96xf32>
+  //
+  // smartmem-materialize-relayouts lowers it to linalg.transpose and
+  // tensor reshapes.
+  //
+  // Python checks: both types are ranked tensors with static shapes, one
+  // element type and one element count; the layout fits the operand's shape.
+  irdl.operation @relayout {
+    %input = irdl.base "!builtin.tensor"
+    %output = irdl.base "!builtin.tensor"
+    %layout = irdl.base @smartmem::@layout
+    irdl.operands(input: %input)
+    irdl.results(output: %output)
+    irdl.attributes {"layout" = %layout}
+  }
 }

@@ -13,10 +13,13 @@ attributes, parameter kinds) and adds the semantic checks IRDL cannot express:
   of them, and its image fits the maximum image dimension;
 - op_class parameters are "ILD"/"ILI" and "variable"/"fixed";
 - a convert_layout's source is the layout its producer (if another
-  convert_layout) stored the operand in.
+  convert_layout) stored the operand in;
+- a relayout's operand and result are static ranked tensors of one element
+  type and element count, and its layout fits the operand's shape.
 
 Where a layout or texture is attached, and what it is checked against:
-`source`/`target` of convert_layout: its operand's type; the discardable
+`source`/`target` of convert_layout and `layout` of relayout: its operand's
+type; the discardable
 attributes `smartmem.layout` and `smartmem.texture` on an op: its single
 tensor result; the same names in a function's argument/result attributes: that
 argument/result type. Anywhere else (nested in arrays or dictionaries) a
@@ -31,7 +34,15 @@ from iree.compiler import ir
 
 from smartmem.dialect.layout import Layout
 from smartmem.dialect.op_class import OP_CLASS_ATTR, OpClass
-from smartmem.dialect.ops import CONVERT_LAYOUT, OP_NAMES, SOURCE_ATTR, TARGET_ATTR, ConvertLayout
+from smartmem.dialect.ops import (
+    CONVERT_LAYOUT,
+    LAYOUT_ATTR as RELAYOUT_LAYOUT_ATTR,
+    OP_NAMES,
+    RELAYOUT,
+    SOURCE_ATTR,
+    TARGET_ATTR,
+    ConvertLayout,
+)
 from smartmem.dialect.syntax import NAMESPACE, DialectError, is_smartmem_attribute, split_attribute
 from smartmem.dialect.texture import TextureLayout
 
@@ -84,6 +95,8 @@ def _verify_op(op: ir.Operation, problems: _Problems) -> None:
     _check_function_attributes(op, attributes, problems)
     if op.name == CONVERT_LAYOUT:
         _verify_convert_layout(op, attributes, problems)
+    if op.name == RELAYOUT:
+        _verify_relayout(op, attributes, problems)
 
 
 def _check_attribute_tree(attr: ir.Attribute) -> list[str]:
@@ -182,6 +195,39 @@ def _verify_convert_layout(op: ir.Operation, attributes: dict[str, ir.Attribute]
             op,
             f"source layout {this.source} differs from {previous.target}, the target of the convert_layout producing its operand",
         )
+
+
+def _verify_relayout(op: ir.Operation, attributes: dict[str, ir.Attribute], problems: _Problems) -> None:
+    if len(op.regions) != 0:
+        problems.add(op, f"'{RELAYOUT}' has no regions, got {len(op.regions)}")
+    if len(op.operands) != 1 or len(op.results) != 1:
+        problems.add(op, f"'{RELAYOUT}' takes 1 operand and 1 result, got {len(op.operands)} and {len(op.results)}")
+        return
+    operand_type, result_type = op.operands[0].type, op.results[0].type
+    for what, value_type in (("operand", operand_type), ("result", result_type)):
+        if not isinstance(value_type, ir.RankedTensorType) or not value_type.has_static_shape:
+            problems.add(op, f"'{RELAYOUT}' {what} must be a statically shaped ranked tensor, got {value_type}")
+            return
+    if RELAYOUT_LAYOUT_ATTR not in attributes:
+        problems.add(op, f"'{RELAYOUT}' needs a '{RELAYOUT_LAYOUT_ATTR}' #smartmem.layout attribute")
+    else:
+        _check_attached(op, RELAYOUT_LAYOUT_ATTR, attributes[RELAYOUT_LAYOUT_ATTR], Layout, operand_type, "its operand", problems)
+    if operand_type.element_type != result_type.element_type:
+        problems.add(
+            op, f"'{RELAYOUT}' result element type {result_type.element_type} differs from its operand's {operand_type.element_type}"
+        )
+    operand_count, result_count = _count(operand_type), _count(result_type)
+    if operand_count != result_count:
+        problems.add(
+            op, f"'{RELAYOUT}' result {result_type} has {result_count} elements, its operand {operand_type} {operand_count}"
+        )
+
+
+def _count(tensor_type: ir.RankedTensorType) -> int:
+    count = 1
+    for size in tensor_type.shape:
+        count *= size
+    return count
 
 
 def _mnemonic(kind: type) -> str:

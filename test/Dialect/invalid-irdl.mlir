@@ -101,4 +101,31 @@ func.func @convert_two_results(%arg0: tensor<4xf32>) -> tensor<4xf32> {
   return %0#0 : tensor<4xf32>
 }
 // PY: invalid-irdl.mlir:[[# @LINE - 3]]:{{[0-9]+}}: error: 'smartmem.convert_layout' takes 1 operand and 1 result, got 1 and 2
+
+// -----
+
+func.func @relayout_missing_layout(%arg0: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{'smartmem.relayout' op attribute "layout" is expected but not provided}}
+  %0 = "smartmem.relayout"(%arg0) : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+// PY: invalid-irdl.mlir:[[# @LINE - 3]]:{{[0-9]+}}: error: 'smartmem.relayout' needs a 'layout' #smartmem.layout attribute
+
+// -----
+
+func.func @relayout_texture_as_layout(%arg0: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{expected base attribute 'smartmem.layout' but got 'smartmem.texture'}}
+  %0 = "smartmem.relayout"(%arg0) {layout = #smartmem.texture<array<i64: 0>, array<i64: 1>, 1 : i64>} : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+// PY: invalid-irdl.mlir:[[# @LINE - 3]]:{{[0-9]+}}: error: attribute 'layout' must be a #smartmem.layout, got #smartmem.texture<array<i64: 0>, array<i64: 1>, 1 : i64>
+
+// -----
+
+func.func @relayout_not_tensor(%arg0: vector<6xf32>) -> tensor<6xf32> {
+  // expected-error @+1 {{expected base type 'builtin.tensor' but got 'builtin.vector'}}
+  %0 = "smartmem.relayout"(%arg0) {layout = #smartmem.layout<array<i64: 0>, array<i64>>} : (vector<6xf32>) -> tensor<6xf32>
+  return %0 : tensor<6xf32>
+}
+// PY: invalid-irdl.mlir:[[# @LINE - 3]]:{{[0-9]+}}: error: 'smartmem.relayout' operand must be a statically shaped ranked tensor, got vector<6xf32>
 // PY-NOT: Traceback

@@ -225,3 +225,43 @@ func.func @texture_too_wide(%arg0: tensor<64x70000xf16>) -> tensor<64x70000xf16>
   %0 = math.exp %arg0 {smartmem.texture = #smartmem.texture<array<i64: 0>, array<i64: 1>, 1 : i64>} : tensor<64x70000xf16>
   return %0 : tensor<64x70000xf16>
 }
+
+// -----
+
+func.func @relayout_element_count(%arg0: tensor<2x3x4xf32>) -> tensor<6x5xf32> {
+  // expected-error @+1 {{'smartmem.relayout' result tensor<6x5xf32> has 30 elements, its operand tensor<2x3x4xf32> 24}}
+  %0 = "smartmem.relayout"(%arg0) {layout = #smartmem.layout<array<i64: 1, 0, 2>, array<i64>>} : (tensor<2x3x4xf32>) -> tensor<6x5xf32>
+  return %0 : tensor<6x5xf32>
+}
+
+// -----
+
+func.func @relayout_element_type(%arg0: tensor<2x3xf32>) -> tensor<3x2xf16> {
+  // expected-error @+1 {{'smartmem.relayout' result element type f16 differs from its operand's f32}}
+  %0 = "smartmem.relayout"(%arg0) {layout = #smartmem.layout<array<i64: 1, 0>, array<i64>>} : (tensor<2x3xf32>) -> tensor<3x2xf16>
+  return %0 : tensor<3x2xf16>
+}
+
+// -----
+
+func.func @relayout_layout_rank(%arg0: tensor<2x3x4xf32>) -> tensor<24xf32> {
+  // expected-error @+1 {{attribute 'layout' on its operand tensor<2x3x4xf32>: layout of rank 2 does not match the tensor's rank 3}}
+  %0 = "smartmem.relayout"(%arg0) {layout = #smartmem.layout<array<i64: 1, 0>, array<i64>>} : (tensor<2x3x4xf32>) -> tensor<24xf32>
+  return %0 : tensor<24xf32>
+}
+
+// -----
+
+func.func @relayout_blocking_does_not_divide(%arg0: tensor<6x5xf32>) -> tensor<30xf32> {
+  // expected-error @+1 {{attribute 'layout' on its operand tensor<6x5xf32>: blocking factor 4 does not divide dim 0 of size 6}}
+  %0 = "smartmem.relayout"(%arg0) {layout = #smartmem.layout<array<i64: 0, 1>, array<i64: 0, 4>>} : (tensor<6x5xf32>) -> tensor<30xf32>
+  return %0 : tensor<30xf32>
+}
+
+// -----
+
+func.func @relayout_dynamic(%arg0: tensor<?x4xf32>) -> tensor<4x?xf32> {
+  // expected-error @+1 {{'smartmem.relayout' operand must be a statically shaped ranked tensor, got tensor<?x4xf32>}}
+  %0 = "smartmem.relayout"(%arg0) {layout = #smartmem.layout<array<i64: 1, 0>, array<i64>>} : (tensor<?x4xf32>) -> tensor<4x?xf32>
+  return %0 : tensor<4x?xf32>
+}

@@ -82,3 +82,29 @@ func.func @nested(%arg0: tensor<f32>) -> tensor<f32> attributes {smartmem.candid
   %0 = "smartmem.convert_layout"(%arg0) {note = "rank 0", source = #smartmem.layout<array<i64>, array<i64>>, target = #smartmem.layout<array<i64>, array<i64>>} : (tensor<f32>) -> tensor<f32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// A layout chain as one relayout (Swin window partition, 2x2 windows of 2x2):
+// the shape changes, the element type and count stay.
+// CHECK-LABEL: func.func @relayout_window_partition
+// CHECK: %[[F:.+]] = tensor.expand_shape %arg0
+// CHECK: %[[R:.+]] = "smartmem.relayout"(%[[F]]) {layout = #smartmem.layout<array<i64: 0, 2, 1, 3, 4>, array<i64>>} : (tensor<2x2x2x2x8xf32>) -> tensor<4x4x8xf32>
+// CHECK: return %[[R]]
+// GENERIC-LABEL: sym_name = "relayout_window_partition"
+// GENERIC: "smartmem.relayout"(%{{.+}}) {layout = #smartmem.layout<array<i64: 0, 2, 1, 3, 4>, array<i64>>} : (tensor<2x2x2x2x8xf32>) -> tensor<4x4x8xf32>
+func.func @relayout_window_partition(%arg0: tensor<16x8xf32>) -> tensor<4x4x8xf32> {
+  %f = tensor.expand_shape %arg0 [[0, 1, 2, 3], [4]] output_shape [2, 2, 2, 2, 8] : tensor<16x8xf32> into tensor<2x2x2x2x8xf32>
+  %0 = "smartmem.relayout"(%f) {layout = #smartmem.layout<array<i64: 0, 2, 1, 3, 4>, array<i64>>} : (tensor<2x2x2x2x8xf32>) -> tensor<4x4x8xf32>
+  return %0 : tensor<4x4x8xf32>
+}
+
+// -----
+
+// A relayout's layout may block a dim (NC4HW4 storage read as a flat tensor).
+// CHECK-LABEL: func.func @relayout_blocked
+// CHECK: "smartmem.relayout"(%arg0) {layout = #smartmem.layout<array<i64: 0, 1, 2, 3>, array<i64: 1, 4>>} : (tensor<1x8x5x5xf16>) -> tensor<200xf16>
+func.func @relayout_blocked(%arg0: tensor<1x8x5x5xf16>) -> tensor<200xf16> {
+  %0 = "smartmem.relayout"(%arg0) {layout = #smartmem.layout<array<i64: 0, 1, 2, 3>, array<i64: 1, 4>>} : (tensor<1x8x5x5xf16>) -> tensor<200xf16>
+  return %0 : tensor<200xf16>
+}
