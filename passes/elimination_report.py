@@ -3,11 +3,13 @@
 `elimination_report(before, after)` compares two linalg-on-tensors modules
 (before and after the SmartMem elimination pipeline) and returns an
 `EliminationReport` the compile driver can put in its JSON report
-(`as_dict()`). Layout moves counted: transposes (`linalg.transpose` and
-transpose-like generics), concats (`tensor.concat`, which IREE lowers to
-copies) and slices (`tensor.extract_slice` of computed tensors; slices of
-constants are folded at load time and not counted). Reshapes are not
-counted: IREE treats them as metadata.
+(`as_dict()`). Layout moves counted: transposes (`linalg.transpose`,
+transpose-like generics, and `smartmem.relayout`s that reorder dims in IR
+between smartmem-form-relayouts and smartmem-materialize-relayouts),
+concats (`tensor.concat`, which IREE lowers to copies) and slices
+(`tensor.extract_slice` of computed tensors; slices of constants are folded
+at load time and not counted). Reshapes are not counted: IREE treats them
+as metadata.
 """
 
 from __future__ import annotations
@@ -61,10 +63,12 @@ def _moves(module: ir.Operation) -> list[ir.Operation]:
             owner = op.operands[0].owner
             if not (isinstance(owner, (ir.OpView, ir.Operation)) and owner.name in _CONSTANT_SOURCES):
                 found.append(op)
-        elif op.name in ("linalg.transpose", "linalg.generic"):
+        elif op.name in ("linalg.transpose", "linalg.generic", "smartmem.relayout"):
             step = chain_step(op)
             if step is not None and step.kind == "permute":
                 found.append(op)
+            elif step is not None and step.kind == "relayout" and step.permutation != tuple(range(len(step.permutation))):
+                found.append(op)  # a chain not yet materialized (smartmem-materialize-relayouts)
         return ir.WalkResult.ADVANCE
 
     module.walk(visit)
@@ -89,7 +93,6 @@ def _reason(op: ir.Operation) -> str:
     owner = op.operands[0].owner
     if isinstance(owner, (ir.OpView, ir.Operation)) and owner.name in _CONSTANT_SOURCES:
         return "constant source: folded at load time by IREE's const-eval"
-    users = {use.owner.name for result in op.results for use in result.uses}
     value_users = set()
     gathers = False
     frontier = [op.results[0]]
@@ -111,7 +114,8 @@ def _reason(op: ir.Operation) -> str:
         return "read by a gather (a folded roll: its body uses linalg.index), which cannot read through an index map"
     if non_linalg:
         return f"read by {', '.join(non_linalg)}: not a linalg op that can read through an index map"
-    return f"consumers refused (see smartmem-fold-layout-chains debug log): {', '.join(sorted(users))}"
+    # Readers through reshapes: materialized relayouts end in a reshape.
+    return f"consumers refused (see smartmem-fold-layout-chains debug log): {', '.join(sorted(value_users))}"
 
 
 def _uses_index(op: ir.Operation) -> bool:

@@ -271,7 +271,7 @@ def _all_readers_absorb(chain_ops: list[ir.Operation]) -> bool:
             name = user.name
             if name in ("linalg.generic", "linalg.matmul", "linalg.batch_matmul"):
                 continue
-            if name in ("tensor.expand_shape", "tensor.collapse_shape", "linalg.transpose") and (
+            if name in ("tensor.expand_shape", "tensor.collapse_shape", "linalg.transpose", "smartmem.relayout") and (
                 str(user.results[0].get_name()) in members
             ):
                 continue
@@ -294,7 +294,10 @@ def _without_leading_slice(chain_ops: list[ir.Operation]):
 
 
 def _is_permute(op: ir.Operation) -> bool:
+    """A transpose, or a relayout that reorders dims."""
     step = chain_step(op)
+    if step is not None and step.kind == "relayout":
+        return step.permutation != tuple(range(len(step.permutation)))
     return step is not None and step.kind == "permute"
 
 

@@ -1,7 +1,8 @@
 """Index comprehension for chains of reshapes and transposes.
 
 A *layout chain* is a run of `tensor.expand_shape`, `tensor.collapse_shape`,
-`linalg.transpose` (and transpose-like `linalg.generic`) ops from a source
+`linalg.transpose` (and transpose-like `linalg.generic`) and
+`smartmem.relayout` ops from a source
 value `x` to a value `v`. None of them computes: `v` is `x` read through an
 index transformation. This module computes that transformation as *atoms*:
 the finest dimensions both tensors are made of. Every dimension of `x` is a
@@ -24,6 +25,11 @@ the iteration space and the transpose a permutation of loops, with no
 
 Unit dimensions carry no atoms. Chains whose reshapes do not share a common
 refinement (mixed radix, e.g. 6 = 2x3 regrouped as 3x2) are refused.
+
+A `smartmem.relayout` (smartmem-form-relayouts writes whole chains as one)
+is a permutation of its operand's dims followed by a collapse: its result
+must group the permuted dims contiguously (the form that pass writes);
+`relayout_step` says why another relayout is not a chain op.
 """
 
 from __future__ import annotations
@@ -67,8 +73,8 @@ class AtomChain:
 class ChainStep:
     """One op of a chain, as the index relabeling it performs."""
 
-    kind: str  # "expand", "collapse", "permute" or "select"
-    groups: tuple[tuple[int, ...], ...] = ()
+    kind: str  # "expand", "collapse", "permute", "relayout" (permute, then collapse) or "select"
+    groups: tuple[tuple[int, ...], ...] = ()  # relayout: groups of permuted dims; empty for a unit dim
     result_shape: tuple[int, ...] = ()
     permutation: tuple[int, ...] = ()  # result dim i = operand dim permutation[i]
     offsets: tuple[int, ...] = ()  # select: a tile of `result_shape` at these offsets
@@ -97,7 +103,75 @@ def chain_step(op: ir.Operation) -> ChainStep | None:
         return _transpose_like_generic(op)
     if name == "tensor.extract_slice":
         return _tile_select(op)
+    if name == "smartmem.relayout":
+        step = relayout_step(op)
+        return step if isinstance(step, ChainStep) else None
     return None
+
+
+def relayout_step(op: ir.Operation) -> ChainStep | str:
+    """The step of a `smartmem.relayout`, or why it is not a chain op.
+
+    A chain op when its layout is an unblocked permutation and its result
+    groups the permuted operand dims contiguously (a collapse; unit dims
+    anywhere), e.g. 8x7x8x7x96 permuted [0, 2, 1, 3, 4] read as 64x49x96.
+    """
+    from smartmem.dialect.ops import Relayout
+    from smartmem.dialect.syntax import DialectError
+
+    try:
+        view = Relayout.view(op)
+    except DialectError as error:
+        return f"malformed relayout: {error}"
+    if view is None:
+        return "not a relayout"
+    operand_type = ir.RankedTensorType(view.input.type)
+    result_type = ir.RankedTensorType(view.result.type)
+    if not (operand_type.has_static_shape and result_type.has_static_shape):
+        return "relayout with dynamic shapes"
+    if view.layout.blocking is not None:
+        return "relayout with a blocked layout: not a permutation of dims"
+    if view.layout.rank != operand_type.rank:
+        return "relayout layout rank differs from its operand's"
+    permutation = view.layout.permutation
+    permuted = [operand_type.shape[p] for p in permutation]
+    groups = collapse_groups(permuted, list(result_type.shape))
+    if groups is None:
+        return "relayout result does not group the permuted dims contiguously"
+    return ChainStep("relayout", groups=groups, result_shape=tuple(result_type.shape), permutation=permutation)
+
+
+def collapse_groups(shape: list[int], result_shape: list[int]) -> tuple[tuple[int, ...], ...] | None:
+    """Groups of consecutive dims of `shape` whose products are `result_shape`, or None.
+
+    Unit dims of `shape` join a neighbouring group; a unit dim of the result
+    gets an empty group unless a unit dim of `shape` is free for it.
+    """
+    groups: list[list[int]] = []
+    position = 0
+    for size in result_shape:
+        group: list[int] = []
+        need = size
+        while need > 1:
+            if position >= len(shape) or shape[position] == 0 or need % shape[position]:
+                return None
+            need //= shape[position]
+            group.append(position)
+            position += 1
+        # Unit dims after the group belong to it while the next group needs none of them.
+        while size == 1 and not group and position < len(shape) and shape[position] == 1:
+            group.append(position)
+            position += 1
+        groups.append(group)
+    while position < len(shape) and shape[position] == 1:
+        target = next((g for g in reversed(groups) if g), None)
+        if target is None:
+            return None
+        target.append(position)
+        position += 1
+    if position != len(shape):
+        return None
+    return tuple(tuple(g) for g in groups)
 
 
 def _tile_select(op: ir.Operation) -> ChainStep | None:
@@ -209,6 +283,9 @@ def analyze_chain(source_shape: tuple[int, ...], steps: list[ChainStep]) -> Atom
             continue
         if step.kind == "permute":
             dims = [dims[p] for p in step.permutation]
+        elif step.kind == "relayout":
+            permuted = [dims[p] for p in step.permutation]
+            dims = [[a for d in group for a in permuted[d]] for group in step.groups]
         elif step.kind == "collapse":
             dims = [[a for d in group for a in dims[d]] for group in step.groups]
         else:

@@ -98,7 +98,7 @@ class WriteThroughLayoutChainsPass(ModulePass):
                 users = [_as_op(use.owner) for use in op.results[0].uses]
                 if not all(_is_reshape_or_permute(u) for u in users):
                     ends.append(op)  # the last op of a chain
-                elif step.kind == "permute" and len(users) > 1 and all(_is_reshape(u) for u in users):
+                elif _only_permutes(op) and len(users) > 1 and all(_is_reshape(u) for u in users):
                     # Several readers reshape the permuted value (a window
                     # partition read by the Q, K and V projections): the
                     # producer writes the permuted layout once, the readers'
@@ -154,6 +154,15 @@ class WriteThroughLayoutChainsPass(ModulePass):
 def _is_reshape_or_permute(op: ir.Operation | None) -> bool:
     step = chain_step(op) if op is not None else None
     return step is not None and step.kind != "select"
+
+
+def _only_permutes(op: ir.Operation) -> bool:
+    """A transpose, or a relayout whose result is its permuted operand up to unit dims."""
+    step = chain_step(op)
+    if step is not None and step.kind == "relayout":
+        shape = ir.RankedTensorType(op.operands[0].type).shape
+        return all(sum(1 for d in group if shape[step.permutation[d]] != 1) <= 1 for group in step.groups)
+    return step is not None and step.kind == "permute"
 
 
 def _is_reshape(op: ir.Operation | None) -> bool:
