@@ -24,11 +24,21 @@ projections followed by Split) are split into one op per slice first;
 cyclic shifts (slice + concat rolls) become
 gathers in their elementwise producer or consumers first, while the
 producers are still plain elementwise ops; strided-slice concats become
-chains; chains
+chains; every chain is then written as one `smartmem.relayout` of its
+atoms (smartmem-form-relayouts: the explicit intermediate form, transposes
+composed into one permutation, cancelling ones gone); chains
 in front of contractions are folded into them (the contraction reads
 through the index map); remaining chains are written directly by their
 producer (pushed up through bias adds into the producing contraction, so
-IREE still fuses them); what is left is folded into elementwise consumers.
+IREE still fuses them); what is left is folded into elementwise consumers;
+the relayouts nobody absorbed become linalg.transpose + reshapes again
+(smartmem-materialize-relayouts), so IREE sees no smartmem op. Cut the
+pipeline after write-through (smartmem-opt) to see the kept chains as
+relayouts. The pair changes no fold or write-through decision, except
+that chains whose transposes only move unit dims (Swin's one-window last
+stage) are reshapes now, so their contraction stays a named matmul; the
+census is unchanged (ampere: Swin-T 274 -> 244 / 97 -> 59, the Swin
+default 138 -> 122 / 45 -> 25, the same dispatch kinds).
 Every rewrite of a contraction must keep it in the form IREE's SPIR-V
 backend codegens as a matmul (smartmem.passes.matmul_form: at most 3
 parallel loops after IREE collapses contiguous same-order loops); when it
@@ -82,8 +92,10 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
         "builtin.module(smartmem-split-producer-by-slices,"
         "smartmem-fold-rolls,"
         "smartmem-concat-slices-to-transpose,"
+        "smartmem-form-relayouts,"
         "smartmem-fold-layout-chains{elementwise=false},"
         "smartmem-write-through-layout-chains,"
-        "smartmem-fold-layout-chains,canonicalize,cse)",
+        "smartmem-fold-layout-chains,"
+        "smartmem-materialize-relayouts,canonicalize,cse)",
     ),
 )
