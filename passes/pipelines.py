@@ -67,6 +67,16 @@ and 1 strided reduction -> 0); the Swin default 138 -> 122 / 45 -> 25 (was
 117 / 20); MobileViT-S 215 -> 206 / 61 -> 46 (was 194 / 34; 9 strided
 contraction writes and 3 strided reductions -> 0); DeiT-S unchanged
 210 -> 162 / 73 -> 1.
+After `global-optimization`: `smartmem-pad-softmax-rows` stores attention
+scores with their key dim padded to a multiple of 32 (the softmax and the
+QK^T contraction computing it; -inf in the padding, sliced back at the
+consumer). It runs there because IREE's global optimization is what raises
+the importers' decomposed softmax (max, sub, exp, sum, div) into
+`linalg.softmax`, and because its pads must reach dispatch creation as
+pads right behind their producers, which IREE then fuses (the producer
+writes into the padded buffer). Measured flow census, ampere: Swin-T
+244 -> 244 inference dispatches (+3 in initializers: the padded constant
+masks, computed once at load).
 `smartmem-classify` is not in the pipeline: elimination does not read its
 tags.
 
@@ -97,5 +107,9 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
         "smartmem-write-through-layout-chains,"
         "smartmem-fold-layout-chains,"
         "smartmem-materialize-relayouts,canonicalize,cse)",
+    ),
+    PhasePipeline(
+        "global-optimization",
+        "builtin.module(smartmem-pad-softmax-rows,canonicalize,cse)",
     ),
 )
