@@ -7,6 +7,11 @@ the entry point between `_dispatch_<N>_` and the shape, e.g.
 `LAYOUT_MOVE_KINDS`, or when its body only moves data (no arithmetic at all:
 every `linalg` body just yields its inputs).
 
+Dispatches inside `util.initializer`s run once, when the module is loaded
+(constants IREE could not evaluate at compile time, e.g. a padded mask):
+they are counted apart (`initializer_dispatches`), not in `total` or
+`layout_moves`, which count what every inference runs.
+
 Copies that IREE keeps outside dispatches (`flow.tensor.update`,
 `flow.tensor.slice`) are counted separately: they are not kernels, but they
 still move memory. `flow.tensor.reshape` is metadata only and not counted.
@@ -70,6 +75,7 @@ class DispatchCensus:
     tensor_updates: int
     tensor_slices: int
     entry_points: tuple[str, ...] = field(default=(), repr=False)
+    initializer_dispatches: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -81,6 +87,7 @@ class DispatchCensus:
             "executables": self.executables,
             "flow_tensor_update": self.tensor_updates,
             "flow_tensor_slice": self.tensor_slices,
+            "initializer_dispatches": self.initializer_dispatches,
         }
 
 
@@ -103,14 +110,17 @@ def _moves_only(func_op: ir.Operation) -> bool:
 def census_of_module(module: ir.Operation) -> DispatchCensus:
     """Census of a module compiled to `--compile-to=flow` (or later, before HAL)."""
     entry_points: list[str] = []
+    initializer_dispatches = 0
     bodies: dict[str, ir.Operation] = {}
     counts = Counter()
     executables = 0
 
     def visit(op: ir.Operation) -> ir.WalkResult:
-        nonlocal executables
+        nonlocal executables, initializer_dispatches
         name = op.name
-        if name == "flow.dispatch":
+        if name == "flow.dispatch" and _inside(op, "util.initializer"):
+            initializer_dispatches += 1
+        elif name == "flow.dispatch":
             for ref in op.attributes["entry_points"]:
                 entry_points.append(ir.SymbolRefAttr(ref).value[-1])
         elif name == "flow.executable":
@@ -140,13 +150,18 @@ def census_of_module(module: ir.Operation) -> DispatchCensus:
         tensor_updates=counts["flow.tensor.update"],
         tensor_slices=counts["flow.tensor.slice"],
         entry_points=tuple(entry_points),
+        initializer_dispatches=initializer_dispatches,
     )
 
 
 def _inside_executable(op: ir.Operation) -> bool:
+    return _inside(op, "flow.executable")
+
+
+def _inside(op: ir.Operation, parent_name: str) -> bool:
     parent = op.parent
     while parent is not None:
-        if parent.name == "flow.executable":
+        if parent.name == parent_name:
             return True
         parent = parent.parent
     return False
@@ -164,7 +179,8 @@ def format_census(census: DispatchCensus) -> str:
     moves = ", ".join(f"{k} {v}" for k, v in sorted(census.layout_moves_by_kind.items()))
     return (
         f"dispatches {census.total} (layout moves {census.layout_moves}: {moves or 'none'}); "
-        f"flow.tensor.update {census.tensor_updates}, flow.tensor.slice {census.tensor_slices}\n"
+        f"flow.tensor.update {census.tensor_updates}, flow.tensor.slice {census.tensor_slices}"
+        f"{f'; {census.initializer_dispatches} more at load time' if census.initializer_dispatches else ''}\n"
         f"  by kind: {kinds}"
     )
 
