@@ -66,7 +66,9 @@ class FoldLayoutChainsPass(ModulePass):
 
     Fixed -> Variable, the paper's "eliminate the first": a chain of
     `tensor.expand_shape` / `linalg.transpose` / `tensor.collapse_shape` (and
-    transpose-like generics) in front of a `linalg.generic`, `linalg.matmul`
+    transpose-like generics, or the `smartmem.relayout` that
+    smartmem-form-relayouts made of them: the same decisions either way)
+    in front of a `linalg.generic`, `linalg.matmul`
     or `linalg.batch_matmul` is not materialized. The consumer's iteration
     space is expanded so that every loop that indexes a reshaped dimension
     becomes one loop per atom (see `layout_chain`), and the consumer reads the

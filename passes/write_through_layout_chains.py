@@ -38,8 +38,9 @@ class WriteThroughOptions:
 class WriteThroughLayoutChainsPass(ModulePass):
     """Let the producer of a reshape/transpose chain write its result in the chain's output layout.
 
-    Variable -> Fixed, the paper's "eliminate the second": when a chain's
-    source is the only result of a `linalg.generic` (elementwise op) or a
+    Variable -> Fixed, the paper's "eliminate the second": when the source
+    of a chain (its ops, or the `smartmem.relayout` smartmem-form-relayouts
+    made of them) is the only result of a `linalg.generic` (elementwise op) or a
     contraction, and nothing else reads it, the producer's parallel loops
     are split into the chain's atoms (see `layout_chain`) and its output map
     lists them in the chain's output order, so the producer writes the
