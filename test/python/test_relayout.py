@@ -31,7 +31,6 @@ from smartmem.dialect.verifier import verify_smartmem_ir
 from smartmem.passes.fold_layout_chains import FoldLayoutChainsPass
 from smartmem.passes.form_relayouts import FormRelayoutsPass
 from smartmem.passes.layout_chain import chain_of, collapse_groups, relayout_step
-from smartmem.passes.materialize_relayouts import MaterializeRelayoutsPass
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PASSES = ROOT / "test" / "Passes"
