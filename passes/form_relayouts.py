@@ -76,7 +76,8 @@ class FormRelayoutsPass(ModulePass):
       the slice stays a slice, the passes after read it as one;
     - chains whose reshapes have no common refinement (mixed radix), from
       the source up to the first op after which the rest is analysable;
-    - chains that already are one relayout behind reshapes.
+    - chains that already are one relayout behind reshapes, and chains
+      nothing reads (left to canonicalize).
     """
 
     name = "smartmem-form-relayouts"
@@ -102,7 +103,9 @@ class FormRelayoutsPass(ModulePass):
         names = tuple(op.name for op in segment.ops)
         reason = ""
         source, ops = segment.source, list(segment.ops)
-        if _is_slice_result(source):
+        if not list(segment.ops[-1].results[0].uses):
+            reason = "nothing reads the chain"
+        elif _is_slice_result(source):
             reason = "chain starts with a slice: the slice stays"
         elif _already_formed(ops):
             reason = "already one relayout behind reshapes"
