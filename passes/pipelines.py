@@ -90,10 +90,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PhasePipeline:
-    """Run `pipeline` (builtin.module(...)) after IREE's phase `after_phase`."""
+    """Run `pipeline` (builtin.module(...)) after IREE's phase `after_phase`, for `backends`."""
 
     after_phase: str
     pipeline: str
+    backends: tuple[str, ...] = ("llvm-cpu", "vulkan")
 
 
 SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
@@ -111,5 +112,7 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
     PhasePipeline(
         "global-optimization",
         "builtin.module(smartmem-pad-softmax-rows,canonicalize,cse)",
+        # Subgroup alignment is a GPU concern; on CPUs the padding is only extra work.
+        backends=("vulkan",),
     ),
 )

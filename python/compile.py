@@ -275,6 +275,8 @@ def smartmem_stops(options: CompileOptions) -> dict[str, list[PhasePipeline]]:
     if not options.smartmem:
         return stops
     for entry in SMARTMEM_PHASE_PIPELINES:
+        if options.target.backend not in entry.backends:
+            continue
         if entry.after_phase not in PHASES[1:-1]:
             raise SmartMemError.plain(
                 f"SmartMem pipeline '{entry.pipeline}' names unknown IREE phase '{entry.after_phase}'"
