@@ -19,9 +19,7 @@ IREE) and the head-split transposes are fused with bias adds, so fewer
 chains are visible as chains. Measured on Swin-T (vulkan/valhall, flow
 census, same SmartMem pipeline): stock 274 dispatches / 97 layout moves;
 after `input` 202 / 25; after `global-optimization` 224 / 47.
-Order inside the phase: producers read only through slices (fused QKV
-projections followed by Split) are split into one op per slice first;
-cyclic shifts (slice + concat rolls) become
+Order inside the phase: cyclic shifts (slice + concat rolls) become
 gathers in their elementwise producer or consumers first, while the
 producers are still plain elementwise ops; strided-slice concats become
 chains; every chain is then written as one `smartmem.relayout` of its
@@ -77,6 +75,13 @@ pads right behind their producers, which IREE then fuses (the producer
 writes into the padded buffer). Measured flow census, ampere: Swin-T
 244 -> 244 inference dispatches (+3 in initializers: the padded constant
 masks, computed once at load).
+`smartmem-split-producer-by-slices` is not in the pipeline: in the zoo it
+fires only on GPT-2's fused QKV projection, and on an H200 (ampere) the
+three 128x768x768 matmuls it makes cost what the one 128x2304x768 matmul
+did each (46 us: few workgroups, occupancy-bound), so GPT-2 ran 0.98x of
+stock with it (GPU time 4.43 -> 5.27 ms) and 1.02x without it (4.42 ->
+4.31 ms, 207 -> 171 dispatches, the Split copies stay: 36 layout moves).
+On a GPU with few cores the trade may differ; the pass stays available.
 `smartmem-classify` is not in the pipeline: elimination does not read its
 tags.
 
@@ -100,8 +105,7 @@ class PhasePipeline:
 SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
     PhasePipeline(
         "input",
-        "builtin.module(smartmem-split-producer-by-slices,"
-        "smartmem-fold-rolls,"
+        "builtin.module(smartmem-fold-rolls,"
         "smartmem-concat-slices-to-transpose,"
         "smartmem-form-relayouts,"
         "smartmem-fold-layout-chains{elementwise=false},"
