@@ -161,7 +161,31 @@ func.func @no_pad_aligned_row(%x: tensor<3x64xf32>) -> tensor<3x64xf32> {
 // Dynamic shapes are left alone.
 // CHECK-LABEL: func.func @no_pad_dynamic_shape
 // CHECK-NOT: tensor.pad
+// FOUR-LABEL: func.func @no_pad_dynamic_shape
 func.func @no_pad_dynamic_shape(%x: tensor<?x5xf32>, %o: tensor<?x5xf32>) -> tensor<?x5xf32> {
   %p = linalg.softmax dimension(1) ins(%x : tensor<?x5xf32>) outs(%o : tensor<?x5xf32>) -> tensor<?x5xf32>
   return %p : tensor<?x5xf32>
+}
+
+// -----
+
+// The contraction reads the column loop inside an expression (a shifted
+// window of the keys): padding that operand would not pad the columns, so
+// only the softmax input is padded.
+// CHECK-LABEL: func.func @no_pad_through_contraction_reading_columns_in_an_expression
+// CHECK: %[[S:.+]] = linalg.generic
+// CHECK: } -> tensor<2x5x5xf32>
+// CHECK: tensor.pad %[[S]] low[0, 0, 0] high[0, 0, 27]
+func.func @no_pad_through_contraction_reading_columns_in_an_expression(%q: tensor<2x5x4xf32>, %kt: tensor<2x4x9xf32>) -> tensor<2x5x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %s0 = tensor.empty() : tensor<2x5x5xf32>
+  %sf = linalg.fill ins(%zero : f32) outs(%s0 : tensor<2x5x5xf32>) -> tensor<2x5x5xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(b, i, j, k) -> (b, i, k)>, affine_map<(b, i, j, k) -> (b, k, j + k)>, affine_map<(b, i, j, k) -> (b, i, j)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%q, %kt : tensor<2x5x4xf32>, tensor<2x4x9xf32>) outs(%sf : tensor<2x5x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %o, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<2x5x5xf32>
+  %p = linalg.softmax dimension(2) ins(%s : tensor<2x5x5xf32>) outs(%s0 : tensor<2x5x5xf32>) -> tensor<2x5x5xf32>
+  return %p : tensor<2x5x5xf32>
 }
