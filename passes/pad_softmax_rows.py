@@ -58,8 +58,11 @@ Refuses:
 - a contraction whose column loop is read by both operands, is a reduction
   or appears in a non-dim map expression, or whose init is not a fill.
 
-Options: `multiple` (default 32: the subgroup size of NVIDIA and of Mali
-Valhall's larger mode; Adreno wants 64).
+Options: `multiple`: the row is padded to a multiple of it. The default, 0,
+takes the largest subgroup size of the module's GPU targets, and at least
+32 (`passes/padding.py: target_row_multiple`). That gives 32 for NVIDIA,
+Mali Valhall (16) and lavapipe, and 64 for Adreno and AMD wave64 targets,
+whose SubgroupReduce needs whole 64-lane subgroups.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
-from smartmem.passes.base import ModulePass
+from smartmem.passes.base import ModulePass, PassFailure
 from smartmem.passes.padding import (
     ContractionStep,
     ElementwiseStep,
@@ -85,13 +88,14 @@ from smartmem.passes.padding import (
     padded_type,
     reshaped,
     result_dim_of,
+    target_row_multiple,
     zero_constant,
 )
 
 
 @dataclass(frozen=True)
 class PadSoftmaxRowsOptions:
-    multiple: int = 32
+    multiple: int = 0  # 0: from the module's GPU targets (padding.target_row_multiple)
 
 
 class PadSoftmaxRowsPass(ModulePass):
@@ -100,8 +104,9 @@ class PadSoftmaxRowsPass(ModulePass):
     Options = PadSoftmaxRowsOptions
 
     def run_on_module(self, module: ir.Operation) -> None:
-        if self.options.multiple < 2:
-            raise ValueError("multiple must be at least 2")
+        multiple = self.options.multiple or target_row_multiple(module)
+        if multiple < 2:
+            raise PassFailure(module.location, f"'{self.name}': multiple must be 0 (from the target) or at least 2")
         softmaxes: list[ir.Operation] = []
 
         def visit(op: ir.Operation) -> ir.WalkResult:
@@ -113,16 +118,15 @@ class PadSoftmaxRowsPass(ModulePass):
             module.walk(visit)
             for op in softmaxes:
                 with op.location:
-                    self.pad_one(op)
+                    self.pad_one(op, multiple)
 
-    def pad_one(self, softmax: ir.Operation) -> None:
+    def pad_one(self, softmax: ir.Operation, multiple: int) -> None:
         source_type = ir.RankedTensorType(softmax.operands[0].type)
         if not source_type.has_static_shape:
             self.no_match(softmax, "dynamic shape")
             return
         dim = ir.IntegerAttr(softmax.attributes["dimension"]).value
         n = source_type.shape[dim]
-        multiple = self.options.multiple
         if n % multiple == 0:
             self.no_match(softmax, f"row of {n} is already a multiple of {multiple}")
             return

@@ -8,6 +8,7 @@ producer's write, and follow reshapes that keep the padded dim whole.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from iree.compiler import ir
@@ -289,3 +290,26 @@ def pad_step(step: Step, value: ir.Value, extra: int) -> ir.Value:
         clone.attributes["static_output_shape"] = ir.DenseI64ArrayAttr.get(list(result_type.shape))
     clone.results[0].set_type(result_type)
     return clone.results[0]
+
+
+_SUBGROUP_CHOICES = re.compile(r"subgroup_size_choices = \[([0-9, ]*)\]")
+
+
+def target_row_multiple(module: ir.Operation, at_least: int = 32) -> int:
+    """The largest subgroup size among the module's GPU targets, and at least `at_least`.
+
+    The targets are `#hal.device.target` values of top-level globals (or
+    module attributes). Their `#iree_gpu.target` has no Python accessor in
+    these bindings, so its printed `subgroup_size_choices` is read.
+    """
+    sizes = [at_least]
+    holders = [module, *[op.operation for op in module.regions[0].blocks[0].operations]]
+    for holder in holders:
+        attributes = holder.attributes
+        for index in range(len(attributes)):
+            text = str(attributes[index].attr)
+            if "subgroup_size_choices" not in text:
+                continue
+            for match in _SUBGROUP_CHOICES.finditer(text):
+                sizes += [int(v) for v in match.group(1).replace(" ", "").split(",") if v]
+    return max(sizes)
