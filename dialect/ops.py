@@ -44,12 +44,10 @@ OP_NAMES = (CONVERT_LAYOUT, RELAYOUT)
 
 
 @dataclass(frozen=True)
-class ConvertLayout:
-    """A read-only view of a well-formed `smartmem.convert_layout`."""
+class _OneOperandOpView:
+    """What every smartmem op view has: the op, its one operand and its one result."""
 
     op: ir.Operation
-    source: Layout
-    target: Layout
 
     @property
     def input(self) -> ir.Value:
@@ -58,6 +56,14 @@ class ConvertLayout:
     @property
     def result(self) -> ir.Value:
         return self.op.results[0]
+
+
+@dataclass(frozen=True)
+class ConvertLayout(_OneOperandOpView):
+    """A read-only view of a well-formed `smartmem.convert_layout`."""
+
+    source: Layout
+    target: Layout
 
     @staticmethod
     def view(op: ir.Operation | ir.OpView) -> "ConvertLayout | None":
@@ -97,19 +103,10 @@ def create_convert_layout(
 
 
 @dataclass(frozen=True)
-class Relayout:
+class Relayout(_OneOperandOpView):
     """A read-only view of a well-formed `smartmem.relayout`."""
 
-    op: ir.Operation
     layout: Layout
-
-    @property
-    def input(self) -> ir.Value:
-        return self.op.operands[0]
-
-    @property
-    def result(self) -> ir.Value:
-        return self.op.results[0]
 
     @property
     def input_shape(self) -> tuple[int, ...]:
