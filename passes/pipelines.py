@@ -66,7 +66,8 @@ and 1 strided reduction -> 0); the Swin default 138 -> 122 / 45 -> 25 (was
 contraction writes and 3 strided reductions -> 0); DeiT-S unchanged
 210 -> 162 / 73 -> 1.
 After `global-optimization`: `smartmem-pad-softmax-rows` stores attention
-scores with their key dim padded to a multiple of 32 (the softmax and the
+scores with their key dim padded to a multiple of the target's subgroup
+size, at least 32 (the softmax and the
 QK^T contraction computing it; -inf in the padding, sliced back at the
 consumer). It runs there because IREE's global optimization is what raises
 the importers' decomposed softmax (max, sub, exp, sum, div) into
