@@ -29,6 +29,7 @@ PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-fold-rolls", "smartmem.passes.fold_rolls", "FoldRollsPass"),
     PassEntry("smartmem-concat-slices-to-transpose", "smartmem.passes.concat_slices_to_transpose", "ConcatSlicesToTransposePass"),
     PassEntry("smartmem-pad-softmax-rows", "smartmem.passes.pad_softmax_rows", "PadSoftmaxRowsPass"),
+    PassEntry("smartmem-pad-contraction-rows", "smartmem.passes.pad_contraction_rows", "PadContractionRowsPass"),
     PassEntry("smartmem-form-relayouts", "smartmem.passes.form_relayouts", "FormRelayoutsPass"),
     PassEntry("smartmem-materialize-relayouts", "smartmem.passes.materialize_relayouts", "MaterializeRelayoutsPass"),
 )

@@ -22,6 +22,7 @@ CASES = {
     "fold-rolls": "builtin.module(smartmem-fold-rolls)",
     "split-producer-by-slices": "builtin.module(smartmem-split-producer-by-slices)",
     "pad-softmax-rows": "builtin.module(smartmem-pad-softmax-rows)",
+    "pad-contraction-rows": "builtin.module(smartmem-pad-contraction-rows{multiple=8 min-rows=8})",
 }
 TOLERANCE = 1e-5
 
