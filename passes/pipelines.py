@@ -83,6 +83,14 @@ did each (46 us: few workgroups, occupancy-bound), so GPT-2 ran 0.98x of
 stock with it (GPU time 4.43 -> 5.27 ms) and 1.02x without it (4.42 ->
 4.31 ms, 207 -> 171 dispatches, the Split copies stay: 36 layout moves).
 On a GPU with few cores the trade may differ; the pass stays available.
+No pipeline runs for llvm-cpu: SmartMem's layout decisions are made for GPU
+kernels. On IREE's CPU backend the contractions that read through a layout
+(`matmul_like`) miss the data-tiled path of named matmuls. Measured on the
+2-core VM (docs/bench/2026-11-22-cpu-numerics, one interleaved round; the
+outputs are equal to stock within 2e-6): BERT-base 0.42x, GPT-2 0.47x,
+ViT-B/16 0.76x, Swin-T 0.90x. BERT's matmul_like kernels took 279 ms, where
+stock's matmul and batch_matmul took 226 ms. `--target cpu` therefore
+compiles stock IREE. The passes stay available through `smartmem-opt`.
 `smartmem-classify` is not in the pipeline: elimination does not read its
 tags.
 
@@ -113,6 +121,9 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
         "smartmem-write-through-layout-chains,"
         "smartmem-fold-layout-chains,"
         "smartmem-materialize-relayouts,canonicalize,cse)",
+        # GPU targets only: on llvm-cpu the contractions that read through
+        # layouts lose IREE's data-tiled matmul path (see below).
+        backends=("vulkan",),
     ),
     PhasePipeline(
         "global-optimization",

@@ -41,7 +41,8 @@ def make_parser() -> argparse.ArgumentParser:
         epilog=(
             "targets: cpu, or vulkan:<name> with name one of: " + ", ".join(VULKAN_TARGETS)
             + ". Run vulkan:llvmpipe modules here (Mesa lavapipe); mobile targets assume the "
-            "subgroup sizes of their GPUs."
+            "subgroup sizes of their GPUs. SmartMem's pipelines are for GPU targets: cpu "
+            "compiles stock IREE (passes/pipelines.py says why)."
         ),
     )
     parser.add_argument("model", type=Path, help="model file: .onnx, or .mlir (torch/onnx import output or linalg IR)")

@@ -79,8 +79,10 @@ def test_default_model_matches_onnxruntime(compiled, target, smartmem):
 
 
 def test_report_and_outputs(compiled):
-    stock = compiled[("cpu", False)]
-    smart = compiled[("cpu", True)]
+    # SmartMem's pipelines are for GPU targets: on cpu the SmartMem variant is stock IREE.
+    assert compiled[("cpu", True)]["smartmem_pipelines"] == []
+    stock = compiled[("vulkan:llvmpipe", False)]
+    smart = compiled[("vulkan:llvmpipe", True)]
     for report in (stock, smart):
         assert report["entry_function"] == "main_graph"
         outputs = report["outputs"]
