@@ -76,13 +76,30 @@ pads right behind their producers, which IREE then fuses (the producer
 writes into the padded buffer). Measured flow census, ampere: Swin-T
 244 -> 244 inference dispatches (+3 in initializers: the padded constant
 masks, computed once at load).
-`smartmem-split-producer-by-slices` is not in the pipeline: in the zoo it
-fires only on GPT-2's fused QKV projection, and on an H200 (ampere) the
-three 128x768x768 matmuls it makes cost what the one 128x2304x768 matmul
-did each (46 us: few workgroups, occupancy-bound), so GPT-2 ran 0.98x of
-stock with it (GPU time 4.43 -> 5.27 ms) and 1.02x without it (4.42 ->
-4.31 ms, 207 -> 171 dispatches, the Split copies stay: 36 layout moves).
-On a GPU with few cores the trade may differ; the pass stays available.
+`smartmem-split-producer-by-slices` is not in the pipeline. It fires on the
+fused QKV projections of DeiT-S, ViT-B/16, CLIP text, MobileViT-S,
+SegFormer-B0 and GPT-2, and it removes the copies of their Q/K/V slices
+(DeiT-S: 174 -> 162 dispatches, 37 -> 1 layout moves). Yet every one of
+these models ran faster without it. The measurement: H200, ampere, one run
+each way, each ratio against stock from its own interleaved run
+(docs/bench/2026-11-22-h200-padded-rows/device/):
+
+    with the split -> without it
+    DeiT-S 1.30x -> 1.31x      ViT-B/16 1.30x -> 1.36x
+    CLIP 1.07x -> 1.14x        MobileViT-S 1.49x -> 1.56x
+    SegFormer 1.02x -> 1.09x   GPT-2 0.98x -> 1.04x
+
+The three split matmuls each cost about what the fused one did: they have
+few rows and are occupancy-bound (GPT-2: 46 us each for 128x768x768 and for
+128x2304x768). The split also keeps `smartmem-pad-contraction-rows` from
+padding the projection (DeiT-S 1.28x, ViT-B 1.28x with both). On a GPU with
+few cores the trade may differ; the pass stays available. The layout-move
+counts are higher without it (above); the benchmarks decide.
+`smartmem-pad-contraction-rows` (after `global-optimization`, after the
+softmax padding) runs the linear layers with 196 or 197 rows, and everything
+row-independent around them, on 224 rows. IREE tiles 196 rows by 4 and 197
+by 1. With it (same run): Swin-T 1.34x -> 1.49x, DeiT-S 1.31x -> 1.38x,
+ViT-B/16 1.36x -> 1.59x. No model gains dispatches.
 No pipeline runs for llvm-cpu: SmartMem's layout decisions are made for GPU
 kernels. On IREE's CPU backend the contractions that read through a layout
 (`matmul_like`) miss the data-tiled path of named matmuls. Measured on the
@@ -127,7 +144,7 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
     ),
     PhasePipeline(
         "global-optimization",
-        "builtin.module(smartmem-pad-softmax-rows,canonicalize,cse)",
+        "builtin.module(smartmem-pad-softmax-rows,smartmem-pad-contraction-rows,canonicalize,cse)",
         # Subgroup alignment is a GPU concern; on CPUs the padding is only extra work.
         backends=("vulkan",),
     ),
