@@ -6,9 +6,22 @@ import dataclasses
 import logging
 import typing
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from iree.compiler import ir
+
+
+def ops_where(module: ir.Operation, predicate: Callable[[ir.Operation], bool]) -> list[ir.Operation]:
+    """The ops nested in `module` that satisfy `predicate`, in walk order (collected before any rewrite)."""
+    found: list[ir.Operation] = []
+
+    def visit(op: ir.Operation) -> ir.WalkResult:
+        if predicate(op):
+            found.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.walk(visit)
+    return found
 
 
 class PassFailure(Exception):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass
+from smartmem.passes.base import ModulePass, ops_where
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,7 @@ class ConcatSlicesToTransposePass(ModulePass):
     name = "smartmem-concat-slices-to-transpose"
 
     def run_on_module(self, module: ir.Operation) -> None:
-        concats: list[ir.Operation] = []
-
-        def collect(op: ir.Operation) -> ir.WalkResult:
-            if op.name == "tensor.concat":
-                concats.append(op)
-            return ir.WalkResult.ADVANCE
-
-        module.walk(collect)
+        concats = ops_where(module, lambda op: op.name == "tensor.concat")
         with module.context:
             for op in concats:
                 reason = self.rewrite(op)

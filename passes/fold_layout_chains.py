@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
-from smartmem.passes.base import ModulePass
+from smartmem.passes.base import ModulePass, ops_where
 from smartmem.passes.matmul_form import off_matmul_pipeline
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal, reduction_layout_refusal
 from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step, expand_loops, reindex_operand_map
@@ -147,14 +147,7 @@ class FoldLayoutChainsPass(ModulePass):
         self.records: list[FoldRecord] = []
 
     def run_on_module(self, module: ir.Operation) -> None:
-        worklist: list[ir.Operation] = []
-
-        def collect(op: ir.Operation) -> ir.WalkResult:
-            if op.name in ("linalg.generic", "linalg.matmul", "linalg.batch_matmul"):
-                worklist.append(op)
-            return ir.WalkResult.ADVANCE
-
-        module.walk(collect)
+        worklist = ops_where(module, lambda op: op.name in ("linalg.generic", "linalg.matmul", "linalg.batch_matmul"))
         with module.context:
             while worklist:
                 op = worklist.pop(0)

@@ -7,7 +7,7 @@ from iree.compiler.dialects import linalg, tensor
 
 from smartmem.dialect.ops import OP_NAMES, Relayout
 from smartmem.dialect.syntax import NAMESPACE, DialectError
-from smartmem.passes.base import ModulePass, PassFailure
+from smartmem.passes.base import ModulePass, PassFailure, ops_where
 from smartmem.passes.layout_chain import collapse_groups
 
 
@@ -43,14 +43,7 @@ class MaterializeRelayoutsPass(ModulePass):
     name = "smartmem-materialize-relayouts"
 
     def run_on_module(self, module: ir.Operation) -> None:
-        relayouts: list[ir.Operation] = []
-
-        def collect(op: ir.Operation) -> ir.WalkResult:
-            if op.name == "smartmem.relayout":
-                relayouts.append(op)
-            return ir.WalkResult.ADVANCE
-
-        module.walk(collect)
+        relayouts = ops_where(module, lambda op: op.name == "smartmem.relayout")
         with module.context:
             for op in relayouts:
                 self.materialize(op)

@@ -72,7 +72,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
-from smartmem.passes.base import ModulePass, PassFailure
+from smartmem.passes.base import ModulePass, PassFailure, ops_where
 from smartmem.passes.padding import (
     ContractionStep,
     ElementwiseStep,
@@ -107,15 +107,8 @@ class PadSoftmaxRowsPass(ModulePass):
         multiple = self.options.multiple or target_row_multiple(module)
         if multiple < 2:
             raise PassFailure(module.location, f"'{self.name}': multiple must be 0 (from the target) or at least 2")
-        softmaxes: list[ir.Operation] = []
-
-        def visit(op: ir.Operation) -> ir.WalkResult:
-            if op.name == "linalg.softmax":
-                softmaxes.append(op)
-            return ir.WalkResult.ADVANCE
-
         with module.context:
-            module.walk(visit)
+            softmaxes = ops_where(module, lambda op: op.name == "linalg.softmax")
             for op in softmaxes:
                 with op.location:
                     self.pad_one(op, multiple)
