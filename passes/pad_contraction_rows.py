@@ -14,7 +14,7 @@ by a divisor of the row count, so 196 gets row tiles of 4 and 197 tiles of
 
 Small row counts stay unpadded: IREE's BaseVectorize kernel for 49 rows beats
 its matmul kernel for 56 or 64 rows. 49 x 768 x 768 took 29 us, against
-50 us at 56 rows and 38 us at 64; 49 x 3072 x 768 took 146 us, against
+50 us at 56 rows and 38 us at 64; 49 x 768 x 3072 took 146 us, against
 365 us at 56 rows.
 
 So only row counts of at least `min_rows` whose largest power-of-two divisor
