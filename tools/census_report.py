@@ -20,6 +20,7 @@ import pathlib
 import subprocess
 import sys
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -108,11 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path(".cache/census"))
     parser.add_argument("--check-cpu", action="store_true")
     args = parser.parse_args(argv)
-    models = args.models or sorted(pathlib.Path(".cache/zoo").glob("*.onnx"))
+    return report_each(args.models, lambda model: report(model, args.work, args.target, args.check_cpu))
+
+
+def report_each(models: list[pathlib.Path], report_one: Callable[[pathlib.Path], None]) -> int:
+    """Run `report_one` on each model (default: the zoo cache); one error line per failure, exit status 1 if any."""
     status = 0
-    for model in models:
+    for model in models or sorted(pathlib.Path(".cache/zoo").glob("*.onnx")):
         try:
-            report(model, args.work, args.target, args.check_cpu)
+            report_one(model)
         except (RuntimeError, OSError, ir.MLIRError) as error:
             print(f"{model.stem}: error: {str(error).splitlines()[0]}", flush=True)
             status = 1

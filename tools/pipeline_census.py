@@ -28,7 +28,7 @@ from iree.compiler import ir
 
 from smartmem.census import dispatch_kind
 from smartmem.context import make_context
-from smartmem.tools.census_report import BIN, input_ir_pair, run, vulkan_flags
+from smartmem.tools.census_report import BIN, input_ir_pair, report_each, run, vulkan_flags
 
 CONTRACTION_KINDS = frozenset({"matmul", "matmul_like", "batch_matmul", "matmul_transpose_b",
                                "batch_matmul_transpose_b", "contract", "matvec", "vecmat"})
@@ -101,15 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", default="ampere")
     parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path(".cache/pipeline_census"))
     args = parser.parse_args(argv)
-    models = args.models or sorted(pathlib.Path(".cache/zoo").glob("*.onnx"))
-    status = 0
-    for model in models:
-        try:
-            report(model, args.work, args.target)
-        except (RuntimeError, OSError, ir.MLIRError) as error:
-            print(f"{model.stem}: error: {str(error).splitlines()[0]}", flush=True)
-            status = 1
-    return status
+    return report_each(args.models, lambda model: report(model, args.work, args.target))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,12 @@ def _chunk(test_file: str, function: str) -> str:
     ("write-through-layout-chains.mlir", "no_write_through_contraction_off_matmul_pipeline"),
 ])
 def test_kept_moves_name_the_matmul_rule(test_file: str, function: str) -> None:
+    transposes = _transposes_kept_by_input_pipeline(test_file, function)
+    assert any(m.reason == OFF_MATMUL_PIPELINE for m in transposes), [m.reason for m in transposes]
+
+
+def _transposes_kept_by_input_pipeline(test_file: str, function: str) -> list:
+    """The report's remaining transposes after the input-phase pipeline on one lit case."""
     context = make_context()
     text = _chunk(test_file, function)
     before = ir.Module.parse(text, context)
@@ -42,7 +48,7 @@ def test_kept_moves_name_the_matmul_rule(test_file: str, function: str) -> None:
     report = elimination_report(before.operation, after.operation)
     transposes = [m for m in report.remaining if m.op == "linalg.transpose"]
     assert transposes, f"{function}: the full pipeline removed every transpose"
-    assert any(m.reason == OFF_MATMUL_PIPELINE for m in transposes), [m.reason for m in transposes]
+    return transposes
 
 
 @pytest.mark.parametrize("test_file,function,reason", [
@@ -50,13 +56,5 @@ def test_kept_moves_name_the_matmul_rule(test_file: str, function: str) -> None:
     ("write-through-layout-chains.mlir", "no_write_through_contraction_strided_result", STRIDED_REDUCTION_WRITE),
 ])
 def test_kept_moves_name_the_reduction_contiguity_rule(test_file: str, function: str, reason: str) -> None:
-    context = make_context()
-    text = _chunk(test_file, function)
-    before = ir.Module.parse(text, context)
-    after = ir.Module.parse(text, context)
-    (phase,) = [p for p in SMARTMEM_PHASE_PIPELINES if p.after_phase == "input"]
-    build_pass_manager(parse_pipeline(phase.pipeline), context).run(after.operation)
-    report = elimination_report(before.operation, after.operation)
-    transposes = [m for m in report.remaining if m.op == "linalg.transpose"]
-    assert transposes, f"{function}: the full pipeline removed every transpose"
+    transposes = _transposes_kept_by_input_pipeline(test_file, function)
     assert [m.reason for m in transposes] == [reason] * len(transposes), [m.reason for m in transposes]
