@@ -23,6 +23,7 @@ CASES = {
     "split-producer-by-slices": "builtin.module(smartmem-split-producer-by-slices)",
     "pad-softmax-rows": "builtin.module(smartmem-pad-softmax-rows)",
     "pad-contraction-rows": "builtin.module(smartmem-pad-contraction-rows{multiple=8 min-rows=8})",
+    "block-major-slices": "builtin.module(smartmem-block-major-slices)",
 }
 TOLERANCE = 1e-5
 
