@@ -44,15 +44,19 @@ func.func @fused_qkv_with_bias(%x: tensor<4x8xf32>, %w: tensor<8x48xf32>, %b: te
 
 // IREE's horizontal fusion of three projections: a batch matmul of batch 1
 // read by two of its three blocks (a block nobody reads is still computed,
-// as before). The unit batch loop does not count against the matmul form.
-// CHECK-DAG: #[[LHS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d4)>
-// CHECK-DAG: #[[RHS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d4, d0, d3)>
-// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3)>
+// as before). The unit batch loop is dropped (IREE folded unit loops before
+// this pass runs; left in, it would count as a fourth parallel loop).
+// CHECK-DAG: #[[LHS:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d3)>
+// CHECK-DAG: #[[RHS:.+]] = affine_map<(d0, d1, d2, d3) -> (d3, d0, d2)>
+// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 // CHECK-LABEL: func.func @horizontally_fused_batch_matmul
 // CHECK: %[[W:.+]] = tensor.expand_shape %arg1 {{\[}}[0], [1], [2, 3]] output_shape [1, 8, 3, 16]
-// CHECK: %[[MM:.+]] = linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]]{{.*}} outs(%{{.+}} : tensor<3x1x4x16xf32>)
-// CHECK: %[[K:.+]] = tensor.extract_slice %[[MM]][1, 0, 0, 0] [1, 1, 4, 16] [1, 1, 1, 1] : tensor<3x1x4x16xf32> to tensor<4x16xf32>
-// CHECK: %[[V:.+]] = tensor.extract_slice %[[MM]][2, 0, 0, 0] [1, 1, 4, 16] [1, 1, 1, 1] : tensor<3x1x4x16xf32> to tensor<1x4x16xf32>
+// CHECK: %[[X:.+]] = tensor.collapse_shape %arg0 {{\[}}[0, 1], [2]] : tensor<1x4x8xf32> into tensor<4x8xf32>
+// CHECK: %[[W2:.+]] = tensor.collapse_shape %[[W]] {{\[}}[0, 1], [2], [3]] : tensor<1x8x3x16xf32> into tensor<8x3x16xf32>
+// CHECK: %[[MM:.+]] = linalg.generic {indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[X]], %[[W2]] : tensor<4x8xf32>, tensor<8x3x16xf32>) outs(%{{.+}} : tensor<3x4x16xf32>)
+// CHECK: %[[E:.+]] = tensor.expand_shape %[[MM]] {{\[}}[0], [1, 2], [3]] output_shape [3, 1, 4, 16]
+// CHECK: %[[K:.+]] = tensor.extract_slice %[[E]][1, 0, 0, 0] [1, 1, 4, 16] [1, 1, 1, 1] : tensor<3x1x4x16xf32> to tensor<4x16xf32>
+// CHECK: %[[V:.+]] = tensor.extract_slice %[[E]][2, 0, 0, 0] [1, 1, 4, 16] [1, 1, 1, 1] : tensor<3x1x4x16xf32> to tensor<1x4x16xf32>
 // CHECK: return %[[K]], %[[V]]
 func.func @horizontally_fused_batch_matmul(%x: tensor<1x4x8xf32>, %w: tensor<1x8x48xf32>) -> (tensor<4x16xf32>, tensor<1x4x16xf32>) {
   %zero = arith.constant 0.0 : f32
