@@ -73,18 +73,23 @@ class MaterializeRelayoutsPass(ModulePass):
             value = view.input
             permutation = view.layout.permutation
             if permutation != tuple(range(len(permutation))):
-                operand_type = ir.RankedTensorType(value.type)
-                shape = [operand_type.shape[p] for p in permutation]
-                element = operand_type.element_type
-                init = tensor.EmptyOp(shape, element).result
-                transpose = linalg.TransposeOp([init.type], value, init, ir.DenseI64ArrayAttr.get(list(permutation)))
-                block = transpose.regions[0].blocks.append(element, element)
-                with ir.InsertionPoint(block):
-                    linalg.YieldOp([block.arguments[0]])
-                value = transpose.results[0]
+                value = transposed(value, list(permutation))
             value = reshape(value, result_type)
         view.result.replace_all_uses_with(value)
         op.erase()
+
+
+def transposed(value: ir.Value, permutation: list[int]) -> ir.Value:
+    """A `linalg.transpose` of `value` (result dim i = input dim permutation[i]) at the insertion point."""
+    operand_type = ir.RankedTensorType(value.type)
+    shape = [operand_type.shape[p] for p in permutation]
+    element = operand_type.element_type
+    init = tensor.EmptyOp(shape, element).result
+    transpose = linalg.TransposeOp([init.type], value, init, ir.DenseI64ArrayAttr.get(permutation))
+    block = transpose.regions[0].blocks.append(element, element)
+    with ir.InsertionPoint(block):
+        linalg.YieldOp([block.arguments[0]])
+    return transpose.results[0]
 
 
 def reshape(value: ir.Value, result_type: ir.RankedTensorType) -> ir.Value:

@@ -145,6 +145,8 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
         "input",
         "builtin.module(smartmem-fold-rolls,"
         "smartmem-concat-slices-to-transpose,"
+        "smartmem-unbatch-broadcast-matmuls,"
+        "smartmem-swap-batch-dims,"
         "smartmem-form-relayouts,"
         "smartmem-fold-layout-chains{elementwise=false},"
         "smartmem-write-through-layout-chains,"

@@ -31,6 +31,8 @@ PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-pad-softmax-rows", "smartmem.passes.pad_softmax_rows", "PadSoftmaxRowsPass"),
     PassEntry("smartmem-pad-contraction-rows", "smartmem.passes.pad_contraction_rows", "PadContractionRowsPass"),
     PassEntry("smartmem-block-major-slices", "smartmem.passes.block_major_slices", "BlockMajorSlicesPass"),
+    PassEntry("smartmem-swap-batch-dims", "smartmem.passes.swap_batch_dims", "SwapBatchDimsPass"),
+    PassEntry("smartmem-unbatch-broadcast-matmuls", "smartmem.passes.unbatch_broadcast_matmuls", "UnbatchBroadcastMatmulsPass"),
     PassEntry("smartmem-form-relayouts", "smartmem.passes.form_relayouts", "FormRelayoutsPass"),
     PassEntry("smartmem-materialize-relayouts", "smartmem.passes.materialize_relayouts", "MaterializeRelayoutsPass"),
 )
