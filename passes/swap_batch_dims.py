@@ -273,9 +273,11 @@ def find_region(seed: ir.Operation) -> Region | str:
         for value, value_dims in found.items():
             if value_dims is None:
                 return "a reshape loses the batch pair"
-            if op.name == "linalg.generic" and _is_constant(value) and value not in op.results:
-                # Read with the two loops renamed instead: no new constant
-                # (e.g. Swin's relative-position bias plus shift mask).
+            if op.name == "linalg.generic" and value not in op.results and (
+                _is_constant(value) or _defining_op(value) is None
+            ):
+                # Read with the two loops renamed instead: no new constant, no
+                # copy (e.g. Swin's relative-position bias plus shift mask).
                 continue
             previous = region.dims.get(value)
             if previous is not None and previous != value_dims:

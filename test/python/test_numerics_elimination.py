@@ -24,6 +24,8 @@ CASES = {
     "pad-softmax-rows": "builtin.module(smartmem-pad-softmax-rows)",
     "pad-contraction-rows": "builtin.module(smartmem-pad-contraction-rows{multiple=8 min-rows=8})",
     "block-major-slices": "builtin.module(smartmem-block-major-slices)",
+    "swap-batch-dims": "builtin.module(smartmem-swap-batch-dims)",
+    "unbatch-broadcast-matmuls": "builtin.module(smartmem-unbatch-broadcast-matmuls)",
 }
 TOLERANCE = 1e-5
 
