@@ -70,6 +70,40 @@ def test_stand_ins_follow_contents_not_names(tmp_path: Path, monkeypatch: pytest
     assert weights.materialize(s_specs[2], data) == ids.tobytes()
 
 
+def test_transposed_constant_travels_real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(weights, "REAL_MAX_BYTES", 64)
+    seed = np.random.SeedSequence().entropy
+    rng = np.random.default_rng(seed)
+    mask = rng.standard_normal((4, 6)).astype(np.float32)  # 96 bytes: random stand-in on its own
+    other_weight = rng.standard_normal((4, 6)).astype(np.float32)
+    stock, stock_entries = _archive(tmp_path, {"m_4x6xf32": mask, "w_4x6xf32": other_weight})
+    other_dir = tmp_path / "o"
+    other_dir.mkdir()
+    # SmartMem's compile transposed the mask constant; the other weight is shared as it is.
+    other, other_entries = _archive(other_dir, {"mt_6x4xf32": mask.T.copy(), "w_4x6xf32_2": other_weight})
+    blob: dict[str, tuple[int, bytes]] = {}
+    data: dict[str, bytes] = {}
+    specs: dict[str, list[weights.StandIn]] = {}
+    for variant, path, entries in (("stock", stock, stock_entries), ("smartmem", other, other_entries)):
+        specs[variant] = []
+        for e in entries:
+            raw = weights.read_entry(path, e)
+            spec = weights.stand_in(e, raw, blob)
+            data[spec.digest] = raw
+            specs[variant].append(spec)
+    assert weights.unmatched(specs["stock"], specs["smartmem"]) == ["mt_6x4xf32"]
+    real = weights.keep_permutations_real(specs, data, blob)
+    assert len(real) == 2, f"seed {seed}"
+    assert weights.unmatched(specs["stock"], specs["smartmem"]) == []
+    assert [s.mode for s in specs["stock"]] == ["real", "random"]
+    assert [s.mode for s in specs["smartmem"]] == ["real", "random"]
+    joined = b"".join(d for _, d in sorted(blob.values()))
+    assert weights.materialize(specs["stock"][0], joined) == mask.tobytes()
+    assert weights.materialize(specs["smartmem"][0], joined) == mask.T.tobytes()
+    # The shared weight still gets the same stand-in in both.
+    assert weights.materialize(specs["stock"][1], joined) == weights.materialize(specs["smartmem"][1], joined)
+
+
 def test_safetensors_layout(tmp_path: Path) -> None:
     blob = np.arange(4, dtype=np.float32).tobytes()
     specs = [weights.StandIn("a", 16, "real", "00" * 32, "f32", 0),

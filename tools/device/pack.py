@@ -11,7 +11,9 @@ compiled (both variants), and writes to the bundle folder:
   ones seeded random with the real mean and std, seeded by content so that
   stock and SmartMem get the same weights).  `<model>.blob.bin` holds the real
   small parameters, deduplicated;
-- if a SmartMem parameter matches no stock parameter byte for byte (a weight
+- a SmartMem parameter whose values permute a stock parameter's (a constant
+  transposed at compile time) travels real, and so does that stock one;
+- if a SmartMem parameter matches no stock parameter otherwise (a weight
   stored in another layout), stand-ins cannot be shared and the model falls
   back to *splat* archives (`iree-convert-parameters --strip --splat`: floats
   0.01, integers 0), under which numerics only show that both run;
@@ -79,10 +81,17 @@ class MissingModule(BenchError):
     """A variant was not compiled (e.g. its compile failed): the model is left out."""
 
 
-def stand_ins(irpa: Path, blob: dict[str, tuple[int, bytes]]) -> list[weights.StandIn]:
+def stand_ins(irpa: Path, blob: dict[str, tuple[int, bytes]], data: dict[str, bytes]) -> list[weights.StandIn]:
+    """The stand-ins of an archive's parameters; their real bytes are kept in `data` by digest."""
     text = subprocess.run([_tool("iree-dump-parameters"), f"--parameters={irpa}"],
                           capture_output=True, text=True, check=True).stdout
-    return [weights.stand_in(e, weights.read_entry(irpa, e), blob) for e in weights.parse_dump(text)]
+    specs = []
+    for entry in weights.parse_dump(text):
+        raw = weights.read_entry(irpa, entry)
+        spec = weights.stand_in(entry, raw, blob)
+        data.setdefault(spec.digest, raw)
+        specs.append(spec)
+    return specs
 
 
 def blob_bytes(blob: dict[str, tuple[int, bytes]]) -> bytes:
@@ -97,6 +106,7 @@ def pack_model(bench: Path, target: Target, model: str, bundle: Path, reference_
     entry: dict[str, object] = {"model": model, "input": f"{model}.input.npy", "variants": {}}
     blob: dict[str, tuple[int, bytes]] = {}
     specs: dict[str, list[weights.StandIn]] = {}
+    data: dict[str, bytes] = {}
     reports = {}
     for variant in variants:
         vmfb = art / f"{variant}.vmfb"
@@ -106,7 +116,8 @@ def pack_model(bench: Path, target: Target, model: str, bundle: Path, reference_
                              f"run smartmem-bench {model} --targets {target.spec} --out {bench} first")
         reports[variant] = json.loads(meta.read_text())["report"]
         shutil.copy(vmfb, bundle / f"{model}.{variant}.vmfb")
-        specs[variant] = stand_ins(vmfb.with_suffix(".irpa"), blob)
+        specs[variant] = stand_ins(vmfb.with_suffix(".irpa"), blob, data)
+    made_real = weights.keep_permutations_real(specs, data, blob)
     base = specs.get("stock", [])
     mismatched = sorted({n for v, sp in specs.items() if v != "stock" for n in weights.unmatched(base, sp)})
     entry["weights"] = "splat" if mismatched else "stand-in"
@@ -135,7 +146,7 @@ def pack_model(bench: Path, target: Target, model: str, bundle: Path, reference_
             params = ref_dir / "stock.splat.irpa"
             make_splat_archive(ref_irpa, params)
         else:
-            ref_specs = stand_ins(ref_irpa, blob)
+            ref_specs = weights.with_real(stand_ins(ref_irpa, blob, data), made_real, blob)
             if weights.unmatched(base, ref_specs):
                 params = None
             else:

@@ -13,8 +13,10 @@ The device machine gets at most 64 MiB per call, and Swin-T's weights alone are
   compute the same function on them.
 
 A SmartMem parameter whose bytes match no stock parameter (a weight stored in
-another layout) would break that; `plan` reports such parameters, and the
-caller falls back to a splat archive for the model.
+another layout) would break that. When its values are a permutation of a
+stock parameter's (a constant transposed at compile time), both travel real
+(`keep_permutations_real`); otherwise `unmatched` reports it, and the caller
+falls back to a splat archive for the model.
 
 Only numpy and the standard library are used: this module runs on the device.
 The stand-ins are written as .safetensors, which iree-run-module loads with
@@ -23,6 +25,7 @@ The stand-ins are written as .safetensors, which iree-run-module loads with
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -138,6 +141,52 @@ def write_safetensors(specs: Sequence[StandIn], blob: bytes, path: Path) -> None
         for s in specs:
             f.write(materialize(s, blob))
     tmp.replace(path)
+
+
+def values_digest(data: bytes, dtype: str) -> str:
+    """A digest of a float parameter's values in sorted order: equal for permutations of one tensor."""
+    values = np.sort(np.frombuffer(data, dtype=_FLOAT_DTYPES[dtype]))
+    return hashlib.sha256(values.tobytes()).hexdigest()
+
+
+def keep_permutations_real(
+    specs: dict[str, list[StandIn]], data: dict[str, bytes], blob: dict[str, tuple[int, bytes]]
+) -> set[str]:
+    """Ship real bytes for a SmartMem parameter that permutes a stock one, and for that stock one.
+
+    `specs` maps variant -> stand-ins ("stock" among them), `data` maps a
+    digest to the parameter's real bytes. Random stand-ins of the two would
+    not be permutations of each other; the real values are (and are what
+    both modules compute with). Rewrites `specs` in place; returns the
+    digests made real, for other modules with the same parameters.
+    """
+    stock = specs.get("stock", [])
+    by_values: dict[str, StandIn] = {}
+    for s in stock:
+        if s.mode == "random":
+            by_values.setdefault(values_digest(data[s.digest], s.dtype), s)
+    known = {s.digest for s in stock}
+    real: set[str] = set()
+    for variant, variant_specs in specs.items():
+        if variant == "stock":
+            continue
+        for s in variant_specs:
+            if s.mode != "random" or s.digest in known:
+                continue
+            partner = by_values.get(values_digest(data[s.digest], s.dtype))
+            if partner is not None and partner.length == s.length:
+                real.update((s.digest, partner.digest))
+    for digest in sorted(real):
+        if digest not in blob:
+            blob[digest] = (sum(len(b) for _, b in blob.values()), data[digest])
+    for variant, variant_specs in specs.items():
+        specs[variant] = with_real(variant_specs, real, blob)
+    return real
+
+
+def with_real(specs: Sequence[StandIn], real: set[str], blob: dict[str, tuple[int, bytes]]) -> list[StandIn]:
+    """`specs` with the parameters whose digest is in `real` read from the blob."""
+    return [dataclasses.replace(s, mode="real", offset=blob[s.digest][0]) if s.digest in real else s for s in specs]
 
 
 def unmatched(stock: Iterable[StandIn], other: Iterable[StandIn]) -> list[str]:
