@@ -24,6 +24,19 @@ def ops_where(module: ir.Operation, predicate: Callable[[ir.Operation], bool]) -
     return found
 
 
+def defining_op(value: ir.Value) -> ir.Operation | None:
+    """The op that defines `value` (as an ir.Operation, hashable), or None for a block argument."""
+    owner = value.owner
+    if isinstance(owner, ir.Block):
+        return None
+    return owner.operation if isinstance(owner, ir.OpView) else owner
+
+
+def user_ops(value: ir.Value) -> list[ir.Operation]:
+    """The ops that read `value`, one entry per use."""
+    return [u.owner.operation if isinstance(u.owner, ir.OpView) else u.owner for u in value.uses]
+
+
 class PassFailure(Exception):
     """Raised inside a pass to fail it with an error at `location`."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass, ops_where
+from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
 from smartmem.passes.fold_layout_chains import (
     _build_contraction_body,
     _is_contraction_generic,
@@ -126,27 +126,17 @@ class BlockMajorSlicesPass(ModulePass):
                 apply_block_major(plan, reads)
 
 
-def _defining_op(value: ir.Value) -> ir.Operation | None:
-    """The op that defines `value`, or None for a block argument."""
-    owner = value.owner
-    if isinstance(owner, ir.Block):
-        return None
-    return owner.operation if isinstance(owner, ir.OpView) else owner
-
-
-def _user_ops(value: ir.Value) -> list[ir.Operation]:
-    return [u.owner.operation if isinstance(u.owner, ir.OpView) else u.owner for u in value.uses]
 
 
 def block_reads(op: ir.Operation) -> BlockReads | str:
     """The equal-block slices that are the only readers of `op`'s result, or why there are none."""
     value = op.results[0]
-    users = _user_ops(value)
+    users = user_ops(value)
     expand = None
     if len(users) == 1 and users[0].name == "tensor.expand_shape":
         expand = users[0]
         value = expand.results[0]
-        users = _user_ops(value)
+        users = user_ops(value)
     if not users:
         return "no users"
     if any(u.name != "tensor.extract_slice" or len(u.operands) != 1 for u in users):
@@ -240,7 +230,7 @@ def plan_block_major(op: ir.Operation, result_dim: int, blocks: int) -> BlockPla
     plan = BlockPlan(op, loop, blocks)
     for i, operand in enumerate(list(op.operands)[:n_inputs]):
         position = _dim_position(maps[i], loop)
-        owner = _defining_op(operand) if position is not None else None
+        owner = defining_op(operand) if position is not None else None
         if owner is None or owner.name not in _PRODUCERS or len(list(operand.uses)) != 1:
             continue
         producer_plan = plan_block_major(owner, position, blocks)
@@ -264,10 +254,10 @@ def plan_block_major(op: ir.Operation, result_dim: int, blocks: int) -> BlockPla
 
 def _init_refusal(op: ir.Operation) -> str:
     init = op.operands[_num_inputs(op)]
-    owner = _defining_op(init)
+    owner = defining_op(init)
     if owner is not None and owner.name == "tensor.empty":
         return ""
-    fill_of = _defining_op(owner.operands[1]) if owner is not None and owner.name == "linalg.fill" else None
+    fill_of = defining_op(owner.operands[1]) if owner is not None and owner.name == "linalg.fill" else None
     if fill_of is not None and fill_of.name == "tensor.empty":
         return ""
     if op.name == "linalg.generic" and not _is_contraction_generic(op):
@@ -330,7 +320,7 @@ def _build(plan: BlockPlan) -> ir.Value:
         out_dim = _dim_position(maps[n_inputs], plan.loop)
         out_shape[out_dim] //= plan.blocks
         out_shape.insert(0, plan.blocks)
-        old_init = _defining_op(op.operands[n_inputs])
+        old_init = defining_op(op.operands[n_inputs])
         fill_value = old_init.operands[0] if old_init is not None and old_init.name == "linalg.fill" else None
         # IREE folds unit loops in global optimization, before this pass: a
         # unit loop left in (the batch of a batch-1 matmul) would count as a

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from iree.compiler import ir
 from iree.compiler.dialects import tensor
 
-from smartmem.passes.base import ModulePass, ops_where
+from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
 from smartmem.passes.fold_layout_chains import _maps_and_iterators, _num_inputs
 from smartmem.passes.materialize_relayouts import transposed
 from smartmem.passes.write_through_layout_chains import _fill
@@ -106,15 +106,6 @@ class SwapBatchDimsPass(ModulePass):
                 swap_region(region)
 
 
-def _defining_op(value: ir.Value) -> ir.Operation | None:
-    owner = value.owner
-    if isinstance(owner, ir.Block):
-        return None
-    return owner.operation if isinstance(owner, ir.OpView) else owner
-
-
-def _users(value: ir.Value) -> list[ir.Operation]:
-    return [u.owner.operation if isinstance(u.owner, ir.OpView) else u.owner for u in value.uses]
 
 
 def _groups(reshape: ir.Operation) -> list[list[int]]:
@@ -179,19 +170,19 @@ def _pair_position(m: ir.AffineMap, loops: tuple[int, int]) -> int | None | str:
 
 
 def _is_constant(value: ir.Value) -> bool:
-    op = _defining_op(value)
+    op = defining_op(value)
     return op is not None and op.name in ("arith.constant", "util.global.load")
 
 
 def _is_init(value: ir.Value) -> bool:
     """A fresh init: tensor.empty, or a fill of one (rebuilt in the swapped shape)."""
-    op = _defining_op(value)
+    op = defining_op(value)
     if op is None:
         return False
     if op.name == "tensor.empty":
         return True
     if op.name == "linalg.fill":
-        inner = _defining_op(op.operands[1])
+        inner = defining_op(op.operands[1])
         return inner is not None and inner.name == "tensor.empty"
     return False
 
@@ -252,7 +243,7 @@ def _operand_dims(op: ir.Operation, known: ir.Value, dims: BatchDims, pair: tupl
 
 def find_region(seed: ir.Operation) -> Region | str:
     """The region around batch matmul `seed`: every op that must swap the batch pair with it."""
-    source = _defining_op(seed.operands[0])
+    source = defining_op(seed.operands[0])
     if source is None or source.name != "tensor.collapse_shape" or _groups(source)[0] != [0, 1]:
         return "the batch dim is not a collapsed pair"
     pair = tuple(_shape(source.operands[0])[:2])
@@ -272,7 +263,7 @@ def find_region(seed: ir.Operation) -> Region | str:
         for value, value_dims in found.items():
             if value_dims is None:
                 return "a reshape loses the batch pair"
-            if op.name == "linalg.generic" and value not in op.results and _defining_op(value) is None:
+            if op.name == "linalg.generic" and value not in op.results and defining_op(value) is None:
                 # A function argument: read with the two loops renamed (a
                 # transpose of it would be a new layout move). Constants are
                 # transposed instead, once at load time (IREE's const-eval):
@@ -283,7 +274,7 @@ def find_region(seed: ir.Operation) -> Region | str:
             if previous is not None and previous != value_dims:
                 return "a value would need two different swaps"
             region.dims[value] = value_dims
-            producer = _defining_op(value)
+            producer = defining_op(value)
             if producer is not None and producer not in region.ops and value not in region.inputs:
                 if producer.name in ("linalg.batch_matmul", "tensor.collapse_shape", "tensor.expand_shape", "linalg.generic"):
                     work.append((producer, value, value_dims))
@@ -295,7 +286,7 @@ def find_region(seed: ir.Operation) -> Region | str:
                     return f"a region value comes from {producer.name}"
             elif producer is None:
                 return "a region value is a function argument"
-            for user in _users(value):
+            for user in user_ops(value):
                 if user in region.ops:
                     continue
                 if user.name in ("linalg.batch_matmul", "tensor.collapse_shape", "tensor.expand_shape", "linalg.generic"):
@@ -305,7 +296,7 @@ def find_region(seed: ir.Operation) -> Region | str:
                 else:
                     return f"a region value is read by {user.name}"
     # A border transpose whose producer joined the region later is internal after all.
-    region.inputs = {v for v in region.inputs if _defining_op(v) not in region.ops}
+    region.inputs = {v for v in region.inputs if defining_op(v) not in region.ops}
     return region
 
 
@@ -333,7 +324,7 @@ def _permutation(transpose: ir.Operation) -> list[int]:
 def profitability_refusal(region: Region) -> str:
     before = after = 0
     for value in region.inputs:
-        producer = _defining_op(value)
+        producer = defining_op(value)
         if producer.name == "linalg.transpose":
             permutation = _permutation(producer)
             before += _runs(permutation)
@@ -399,7 +390,7 @@ def swap_region(region: Region) -> None:
         if value in swapped:
             return swapped[value]
         dims = region.dims[value]
-        producer = _defining_op(value)
+        producer = defining_op(value)
         with ir.InsertionPoint(at), at.location:
             if producer is not None and producer.name == "linalg.transpose" and value in region.inputs:
                 result = transposed(producer.operands[0], _swapped_at(_permutation(producer), dims.pos))
@@ -412,7 +403,7 @@ def swap_region(region: Region) -> None:
     def fresh_init(value: ir.Value, dims: BatchDims) -> ir.Value:
         new_type = _swapped_type(value.type, dims)
         empty = tensor.EmptyOp(list(new_type.shape), new_type.element_type).result
-        producer = _defining_op(value)
+        producer = defining_op(value)
         return _fill(producer.operands[0], empty) if producer.name == "linalg.fill" else empty
 
     for op in ordered:
@@ -468,6 +459,6 @@ def swap_region(region: Region) -> None:
     for op in reversed(ordered):
         op.erase()
     for value in region.inputs:
-        producer = _defining_op(value)
+        producer = defining_op(value)
         if producer is not None and producer.name == "linalg.transpose" and not list(value.uses):
             producer.erase()

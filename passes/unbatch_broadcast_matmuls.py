@@ -5,23 +5,17 @@ from __future__ import annotations
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass, ops_where
+from smartmem.passes.base import ModulePass, defining_op, ops_where
 from smartmem.passes.fold_layout_chains import _maps_and_iterators, _num_inputs, _reassociation
 from smartmem.passes.write_through_layout_chains import _fill
 
 _BROADCAST_MAPS = ("(d0, d1, d2) -> (d1, d2)", "(d0, d1, d2) -> (d0, d1, d2)")
 
 
-def _defining_op(value: ir.Value) -> ir.Operation | None:
-    owner = value.owner
-    if isinstance(owner, ir.Block):
-        return None
-    return owner.operation if isinstance(owner, ir.OpView) else owner
-
 
 def broadcast_source(value: ir.Value) -> ir.Value | None:
     """The [K, N] matrix that `value` ([B, K, N]) repeats in every batch, or None."""
-    op = _defining_op(value)
+    op = defining_op(value)
     if op is None or op.name != "linalg.generic" or _num_inputs(op) != 1 or len(op.results) != 1:
         return None
     maps, iterators = _maps_and_iterators(op)
@@ -78,18 +72,18 @@ class UnbatchBroadcastMatmulsPass(ModulePass):
         weight = broadcast_source(op.operands[1])
         if weight is None:
             return "the right-hand side is not one matrix broadcast over the batch"
-        init = _defining_op(op.operands[2])
+        init = defining_op(op.operands[2])
         if init is None or init.name not in ("linalg.fill", "tensor.empty"):
             return "the accumulator is not a fill or tensor.empty"
         if init.name == "linalg.fill":
-            inner = _defining_op(init.operands[1])
+            inner = defining_op(init.operands[1])
             if inner is None or inner.name != "tensor.empty":
                 return "the accumulator is not a fill of tensor.empty"
         lhs_type = ir.RankedTensorType(op.operands[0].type)
         result_type = ir.RankedTensorType(op.results[0].type)
         batch, rows, depth = lhs_type.shape
         columns = result_type.shape[2]
-        broadcast = _defining_op(op.operands[1])
+        broadcast = defining_op(op.operands[1])
         with ir.InsertionPoint(op), op.location:
             groups = _reassociation(((0, 1), (2,)))
             lhs = tensor.CollapseShapeOp(
