@@ -4,12 +4,13 @@
             [--work DIR] [--check-cpu]
 
 For each model: import (ONNX, weights externalized), `iree-compile
---compile-to=input` for the vulkan target, the SmartMem phase pipeline for
-`input` (smartmem.passes.pipelines), then `--compile-from=input
---compile-to=flow` for stock and SmartMem, and the census of both
-(smartmem.census). With --check-cpu, both are also compiled for llvm-cpu and
-run on the model's fixed input (MODEL.input.npy beside it), printing the
-relative L2 error of SmartMem vs stock. Without models: every .onnx in
+--compile-to=input` for the vulkan target, then `--compile-to=flow` for
+stock, and for SmartMem each of its phase pipelines (smartmem.passes.pipelines)
+after its phase on the way to flow, as the compile driver runs them; the
+census of both (smartmem.census). With --check-cpu, the input-phase IR of both
+is also compiled for llvm-cpu and run on the model's fixed input
+(MODEL.input.npy beside it), printing the relative L2 error of SmartMem vs
+stock (the later phases' passes are GPU-only). Without models: every .onnx in
 .cache/zoo. A benchmark script, not a test.
 """
 
@@ -27,7 +28,7 @@ import numpy as np
 from smartmem.census import census_of_flow_text
 from smartmem.context import make_context
 from smartmem.passes.pipeline import build_pass_manager, parse_pipeline
-from smartmem.passes.pipelines import SMARTMEM_PHASE_PIPELINES
+from smartmem.passes.pipelines import SMARTMEM_PHASE_PIPELINES, PhasePipeline
 from iree.compiler import ir
 
 BIN = pathlib.Path(sys.executable).parent
@@ -41,13 +42,39 @@ def run(command: list[str]) -> None:
         raise RuntimeError(f"{pathlib.Path(command[0]).name} failed: {done.stderr.strip()[:2000]}")
 
 
-def smartmem_after_input(text: str) -> str:
+def _vulkan_phases() -> list[PhasePipeline]:
+    return [p for p in SMARTMEM_PHASE_PIPELINES if "vulkan" in p.backends]
+
+
+def smartmem_after(text: str, phase: str) -> str:
+    """`text` (IR stopped after IREE's `phase`) after SmartMem's pipeline for that phase."""
     context = make_context()
     module = ir.Module.parse(text, context)
-    for phase in SMARTMEM_PHASE_PIPELINES:
-        if phase.after_phase == "input":
-            build_pass_manager(parse_pipeline(phase.pipeline), context).run(module.operation)
+    for entry in _vulkan_phases():
+        if entry.after_phase == phase:
+            build_pass_manager(parse_pipeline(entry.pipeline), context).run(module.operation)
     return str(module)
+
+
+def smartmem_compile_to(smart_input: pathlib.Path, work: pathlib.Path, flags: list[str], stop: str) -> pathlib.Path:
+    """SmartMem's input-phase IR compiled on to IREE's phase `stop`, with SmartMem's later phase pipelines on the way.
+
+    The same phases as the compile driver (smartmem.compile), with iree-compile
+    between them; `smart_input` is the IR after the `input` pipeline.
+    """
+    current, phase = smart_input, "input"
+    for entry in _vulkan_phases():
+        if entry.after_phase == "input":
+            continue
+        stopped = smart_input.with_name(smart_input.name.replace(".input.", f".{entry.after_phase}."))
+        run([str(BIN / "iree-compile"), str(current), *flags, f"--compile-from={phase}",
+             f"--compile-to={entry.after_phase}", "-o", str(stopped)])
+        stopped.write_text(smartmem_after(stopped.read_text(), entry.after_phase))
+        current, phase = stopped, entry.after_phase
+    out = work / smart_input.name.replace(".input.mlir", f".{stop}.mlir")
+    run([str(BIN / "iree-compile"), str(current), *flags, f"--compile-from={phase}", f"--compile-to={stop}",
+         "-o", str(out)])
+    return out
 
 
 def vulkan_flags(target: str) -> list[str]:
@@ -68,7 +95,7 @@ def input_ir_pair(model: pathlib.Path, work: pathlib.Path, target: str) -> tuple
     run([str(BIN / "iree-compile"), str(imported), *vulkan_flags(target), "--compile-to=input", "-o", str(stock_input)])
     started = time.perf_counter()
     smart_input = work / f"{name}.smartmem.input.mlir"
-    smart_input.write_text(smartmem_after_input(stock_input.read_text()))
+    smart_input.write_text(smartmem_after(stock_input.read_text(), "input"))
     return stock_input, smart_input, time.perf_counter() - started
 
 
@@ -77,10 +104,12 @@ def report(model: pathlib.Path, work: pathlib.Path, target: str, check_cpu: bool
     vulkan = vulkan_flags(target)
     stock_input, smart_input, pass_seconds = input_ir_pair(model, work, target)
     censuses = {}
-    for variant, path in (("stock", stock_input), ("smartmem", smart_input)):
-        flow = work / f"{name}.{variant}.flow.mlir"
-        run([str(BIN / "iree-compile"), str(path), *vulkan, "--compile-from=input", "--compile-to=flow", "-o", str(flow)])
-        censuses[variant] = census_of_flow_text(flow.read_text())
+    stock_flow = work / f"{name}.stock.flow.mlir"
+    run([str(BIN / "iree-compile"), str(stock_input), *vulkan, "--compile-from=input", "--compile-to=flow",
+         "-o", str(stock_flow)])
+    censuses["stock"] = census_of_flow_text(stock_flow.read_text())
+    smart_flow = smartmem_compile_to(smart_input, work, vulkan, "flow")
+    censuses["smartmem"] = census_of_flow_text(smart_flow.read_text())
     s, m = censuses["stock"], censuses["smartmem"]
     print(f"{name}: dispatches {s.total} -> {m.total}; layout moves {s.layout_moves} -> {m.layout_moves} "
           f"({dict(sorted(m.layout_moves_by_kind.items()))}); flow.tensor.update {s.tensor_updates} -> "

@@ -3,10 +3,10 @@
     python -m smartmem.tools.pipeline_census [MODEL.onnx|MODEL.mlir ...] [--target ampere]
             [--work DIR]
 
-For each model: import and `--compile-to=input` for Vulkan (as
-smartmem.tools.census_report does), the SmartMem phase pipeline for
-`input`, then `--compile-from=input --compile-to=executable-configurations`
-for stock and SmartMem. Every executable's entry point gets a kind
+For each model: import and `--compile-to=input` for Vulkan, then
+`--compile-to=executable-configurations` for stock, and for SmartMem with
+each of its phase pipelines after its phase (as
+smartmem.tools.census_report does). Every executable's entry point gets a kind
 (smartmem.census.dispatch_kind: `matmul_like`, `batch_matmul`,
 `elementwise_transpose`, ...) and the codegen pipeline IREE chose for it
 (`translation_info`: `MatmulPromoteVectorize`, `SubgroupReduce`, ...).
@@ -28,7 +28,7 @@ from iree.compiler import ir
 
 from smartmem.census import dispatch_kind
 from smartmem.context import make_context
-from smartmem.tools.census_report import BIN, input_ir_pair, report_each, run, vulkan_flags
+from smartmem.tools.census_report import BIN, input_ir_pair, report_each, run, smartmem_compile_to, vulkan_flags
 
 CONTRACTION_KINDS = frozenset({"matmul", "matmul_like", "batch_matmul", "matmul_transpose_b",
                                "batch_matmul_transpose_b", "contract", "matvec", "vecmat"})
@@ -71,11 +71,12 @@ def report(model: pathlib.Path, work: pathlib.Path, target: str) -> bool:
     vulkan = vulkan_flags(target)
     stock_input, smart_input, _ = input_ir_pair(model, work, target)
     rows = {}
-    for variant, path in (("stock", stock_input), ("smartmem", smart_input)):
-        configured = work / f"{name}.{variant}.{target}.configs.mlir"
-        run([str(BIN / "iree-compile"), str(path), *vulkan, "--compile-from=input",
-             "--compile-to=executable-configurations", "-o", str(configured)])
-        rows[variant] = pipelines_of(configured.read_text())
+    stock_configured = work / f"{name}.stock.{target}.configs.mlir"
+    run([str(BIN / "iree-compile"), str(stock_input), *vulkan, "--compile-from=input",
+         "--compile-to=executable-configurations", "-o", str(stock_configured)])
+    rows["stock"] = pipelines_of(stock_configured.read_text())
+    smart_configured = smartmem_compile_to(smart_input, work, vulkan, "executable-configurations")
+    rows["smartmem"] = pipelines_of(smart_configured.read_text())
     stock, smart = _summary(rows["stock"]), _summary(rows["smartmem"])
     print(f"== {name} ({target}): executables {len(rows['stock'])} -> {len(rows['smartmem'])}")
     for kind in sorted(set(stock) | set(smart)):
