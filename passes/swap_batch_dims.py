@@ -297,6 +297,8 @@ def find_region(seed: ir.Operation) -> Region | str:
                     return f"a region value is read by {user.name}"
     # A border transpose whose producer joined the region later is internal after all.
     region.inputs = {v for v in region.inputs if defining_op(v) not in region.ops}
+    if len({op.block for op in region.ops}) != 1:
+        return "the region spans several blocks"
     return region
 
 
@@ -383,7 +385,7 @@ def _rename_index_ops(op: ir.Operation, loops: tuple[int, int]) -> None:
 def swap_region(region: Region) -> None:
     """Rebuild the region with the batch pair swapped in every region value."""
     swapped: dict[ir.Value, ir.Value] = {}
-    block_ops = list(next(iter(region.ops)).parent.regions[0].blocks[0].operations)
+    block_ops = list(next(iter(region.ops)).block.operations)  # find_region: one block
     ordered = [op.operation for op in block_ops if op.operation in region.ops]
 
     def new_value(value: ir.Value, at: ir.Operation) -> ir.Value:
