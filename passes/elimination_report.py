@@ -7,8 +7,9 @@
 transpose-like generics, and `smartmem.relayout`s that reorder dims in IR
 between smartmem-form-relayouts and smartmem-materialize-relayouts),
 concats (`tensor.concat`, which IREE lowers to copies) and slices
-(`tensor.extract_slice` of computed tensors; slices of constants are folded
-at load time and not counted). Reshapes are not counted: IREE treats them
+(`tensor.extract_slice` of computed tensors that are not one contiguous
+range; slices of constants are folded at load time, and contiguous ones are
+read in place, so neither is counted). Reshapes are not counted: IREE treats them
 as metadata.
 """
 
@@ -61,7 +62,8 @@ def _moves(module: ir.Operation) -> list[ir.Operation]:
             found.append(op)
         elif op.name == "tensor.extract_slice":
             owner = op.operands[0].owner
-            if not (isinstance(owner, (ir.OpView, ir.Operation)) and owner.name in _CONSTANT_SOURCES):
+            constant = isinstance(owner, (ir.OpView, ir.Operation)) and owner.name in _CONSTANT_SOURCES
+            if not constant and not is_contiguous_slice(op):
                 found.append(op)
         elif op.name in ("linalg.transpose", "linalg.generic", "smartmem.relayout"):
             step = chain_step(op)
@@ -75,6 +77,30 @@ def _moves(module: ir.Operation) -> list[ir.Operation]:
     return found
 
 
+def is_contiguous_slice(op: ir.Operation) -> bool:
+    """A static unit-stride slice that is one contiguous range of its source (IREE reads it in place).
+
+    Unit dims, then at most one cut dim, then whole dims: the Q/K/V blocks of
+    a block-major projection (smartmem-block-major-slices), padded rows cut
+    back. Not a layout move: no dispatch copies it.
+    """
+    if len(op.operands) != 1:
+        return False
+    shape = ir.RankedTensorType(op.operands[0].type).shape
+    offsets = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
+    sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
+    strides = list(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+    if any(s != 1 for s in strides):
+        return False
+    cut = [d for d in range(len(shape)) if sizes[d] != shape[d]]
+    if not cut:
+        return True
+    first = cut[0]
+    return all(sizes[d] == 1 for d in range(first)) and all(
+        sizes[d] == shape[d] and offsets[d] == 0 for d in range(first + 1, len(shape))
+    )
+
+
 def _kind(op: ir.Operation) -> str:
     return {"tensor.concat": "concat", "tensor.extract_slice": "slice"}.get(op.name, "transpose")
 
@@ -85,6 +111,7 @@ def _reason(op: ir.Operation) -> str:
         if "tensor.concat" in users:
             return "piece of a concat that is neither a roll nor a phase split"
         return f"slice read by {', '.join(users) or 'nothing'}: its producer has other users or is not linalg"
+    if op.name == "tensor.concat":
         views = [strided_view(v) for v in op.operands]
         if all(v is not None and all(s == 1 for s in v.strides) for v in views):
             if len({str(v.source.get_name()) for v in views if v is not None}) == 1:

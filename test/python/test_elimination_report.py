@@ -58,3 +58,16 @@ def _transposes_kept_by_input_pipeline(test_file: str, function: str) -> list:
 def test_kept_moves_name_the_reduction_contiguity_rule(test_file: str, function: str, reason: str) -> None:
     transposes = _transposes_kept_by_input_pipeline(test_file, function)
     assert [m.reason for m in transposes] == [reason] * len(transposes), [m.reason for m in transposes]
+
+
+def test_block_major_slices_are_eliminated_strided_ones_remain() -> None:
+    """A fused QKV read through strided slices counts 3 slices; after block-major-slices none remain."""
+    chunk = _chunk("block-major-slices.mlir", "fused_qkv_with_bias")
+    context = make_context()
+    before = ir.Module.parse(chunk, context)
+    after = ir.Module.parse(chunk, context)
+    build_pass_manager(parse_pipeline("builtin.module(smartmem-block-major-slices)"), context).run(after.operation)
+    report = elimination_report(before.operation, after.operation).as_dict()
+    assert report["before"]["slice"] == 3
+    assert report["after"]["slice"] == 0
+    assert report["eliminated"]["slice"] == 3
