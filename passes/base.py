@@ -37,6 +37,14 @@ def user_ops(value: ir.Value) -> list[ir.Operation]:
     return [u.owner.operation if isinstance(u.owner, ir.OpView) else u.owner for u in value.uses]
 
 
+def static_shaped(value: ir.Value) -> bool:
+    """Whether `value` has a fully static shape (scalars count as static)."""
+    value_type = value.type
+    if isinstance(value_type, ir.ShapedType):
+        return value_type.has_rank and value_type.has_static_shape
+    return True
+
+
 class PassFailure(Exception):
     """Raised inside a pass to fail it with an error at `location`."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
+from smartmem.passes.base import ModulePass, defining_op, ops_where, static_shaped, user_ops
 from smartmem.passes.fold_layout_chains import (
     _build_contraction_body,
     _is_contraction_generic,
@@ -139,6 +139,8 @@ def block_reads(op: ir.Operation) -> BlockReads | str:
         users = user_ops(value)
     if not users:
         return "no users"
+    if not static_shaped(value):
+        return "dynamic shape"
     if any(u.name != "tensor.extract_slice" or len(u.operands) != 1 for u in users):
         return "a user is not a static slice"
     shape = list(ir.RankedTensorType(value.type).shape)
@@ -183,13 +185,7 @@ def _result_dim(reads: BlockReads, op: ir.Operation) -> int:
 
 
 def _loop_sizes(op: ir.Operation, maps: list[ir.AffineMap]) -> list[int]:
-    sizes = [1] * maps[0].n_dims
-    for operand, m in zip(op.operands, maps):
-        shape = ir.RankedTensorType(operand.type).shape
-        for extent, expr in zip(shape, m.results):
-            if isinstance(expr, ir.AffineDimExpr):
-                sizes[expr.position] = extent
-    return sizes
+    return _loop_sizes_of_shapes([v.type for v in op.operands], maps)
 
 
 def _dim_position(m: ir.AffineMap, loop: int) -> int | None:
@@ -206,11 +202,15 @@ def plan_block_major(op: ir.Operation, result_dim: int, blocks: int) -> BlockPla
         return f"{op.name} is not a one-result linalg op"
     if op.name == "linalg.generic" and _uses_linalg_index(op):
         return "body uses linalg.index"
+    if any(not static_shaped(v) for v in op.operands):
+        return "dynamic shape"
     maps, iterators = _maps_and_iterators(op)
     n_inputs = _num_inputs(op)
     for m, operand in zip(maps, op.operands):
         if any(not isinstance(e, (ir.AffineDimExpr, ir.AffineConstantExpr)) for e in m.results):
             return "an operand map has a non-dimension expression"
+        if not isinstance(operand.type, ir.RankedTensorType):
+            continue
         shape = ir.RankedTensorType(operand.type).shape
         if any(isinstance(e, ir.AffineConstantExpr) and shape[d] != 1 for d, e in enumerate(m.results)):
             return "an operand map reads a constant index of a dim longer than 1"
@@ -345,8 +345,11 @@ def _build(plan: BlockPlan) -> ir.Value:
 
 
 def _loop_sizes_of_shapes(types: list[ir.Type], maps: list[ir.AffineMap]) -> list[int]:
+    """Each loop's extent, read off the operands that index it (scalars index none)."""
     sizes = [1] * maps[0].n_dims
     for value_type, m in zip(types, maps):
+        if not isinstance(value_type, ir.RankedTensorType):
+            continue
         for extent, expr in zip(ir.RankedTensorType(value_type).shape, m.results):
             if isinstance(expr, ir.AffineDimExpr):
                 sizes[expr.position] = extent
@@ -372,6 +375,8 @@ def _unit_reassociation(rank: int, kept: list[int]) -> tuple[tuple[int, ...], ..
 
 
 def _without_unit_dims(value: ir.Value, m: ir.AffineMap, kept_loops: list[int]) -> ir.Value:
+    if not isinstance(value.type, ir.RankedTensorType):
+        return value
     value_type = ir.RankedTensorType(value.type)
     kept = _kept_dims(m, kept_loops)
     if len(kept) == value_type.rank:

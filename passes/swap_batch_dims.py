@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from iree.compiler import ir
 from iree.compiler.dialects import tensor
 
-from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
+from smartmem.passes.base import ModulePass, defining_op, ops_where, static_shaped, user_ops
 from smartmem.passes.fold_layout_chains import _maps_and_iterators, _num_inputs
 from smartmem.passes.materialize_relayouts import transposed
 from smartmem.passes.write_through_layout_chains import _fill
@@ -189,6 +189,8 @@ def _is_init(value: ir.Value) -> bool:
 
 def _operand_dims(op: ir.Operation, known: ir.Value, dims: BatchDims, pair: tuple[int, int]) -> dict[ir.Value, BatchDims] | str:
     """Batch dims of every region value of `op`, given that `known` (an operand or result) has `dims`."""
+    if any(not static_shaped(v) for v in list(op.operands) + list(op.results)):
+        return "dynamic shape"
     if op.name == "linalg.batch_matmul":
         if not dims.merged or dims.pos != 0:
             return "a batch matmul reads the pair elsewhere than merged in its batch dim"
@@ -225,7 +227,7 @@ def _operand_dims(op: ir.Operation, known: ir.Value, dims: BatchDims, pair: tupl
             where = _pair_position(maps[i], loops)
             if where == "apart":
                 return "a generic reads the batch loops apart"
-            shape = _shape(value)
+            shape = _shape(value) if isinstance(value.type, ir.RankedTensorType) else []
             if where is None or shape[where:where + 2] != [pair[0], pair[1]]:
                 if i >= n_inputs:
                     return "a generic writes a result without the batch pair"
@@ -246,6 +248,8 @@ def find_region(seed: ir.Operation) -> Region | str:
     source = defining_op(seed.operands[0])
     if source is None or source.name != "tensor.collapse_shape" or _groups(source)[0] != [0, 1]:
         return "the batch dim is not a collapsed pair"
+    if not static_shaped(source.operands[0]):
+        return "dynamic shape"
     pair = tuple(_shape(source.operands[0])[:2])
     if 1 in pair:
         return "the batch pair has a unit dim (nothing to swap)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass, defining_op, ops_where
+from smartmem.passes.base import ModulePass, defining_op, ops_where, static_shaped
 from smartmem.passes.fold_layout_chains import _maps_and_iterators, _num_inputs, _reassociation
 from smartmem.passes.write_through_layout_chains import _fill
 
@@ -69,6 +69,8 @@ class UnbatchBroadcastMatmulsPass(ModulePass):
                     self.no_match(op, reason)
 
     def unbatch(self, op: ir.Operation) -> str:
+        if any(not static_shaped(v) for v in list(op.operands) + list(op.results)):
+            return "dynamic shape"
         weight = broadcast_source(op.operands[1])
         if weight is None:
             return "the right-hand side is not one matrix broadcast over the batch"

@@ -174,3 +174,22 @@ func.func @off_matmul_pipeline_kept(%x: tensor<2x4x8xf32>, %w: tensor<2x8x16xf32
   %b = tensor.extract_slice %mm[0, 0, 8] [2, 4, 8] [1, 1, 1] : tensor<2x4x16xf32> to tensor<2x4x8xf32>
   return %a, %b : tensor<2x4x8xf32>, tensor<2x4x8xf32>
 }
+
+// -----
+
+// Negative: a dynamic row count (the blocks would be right, but the rewrite
+// reasons about static extents only).
+// CHECK-LABEL: func.func @dynamic_rows_kept
+// CHECK: linalg.matmul
+// CHECK: tensor.extract_slice %{{.+}}[0, 16] [%{{.+}}, 16] [1, 1]
+func.func @dynamic_rows_kept(%x: tensor<?x8xf32>, %w: tensor<8x32xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %rows = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%rows) : tensor<?x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<?x8xf32>, tensor<8x32xf32>) outs(%f : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %a = tensor.extract_slice %mm[0, 0] [%rows, 16] [1, 1] : tensor<?x32xf32> to tensor<?x16xf32>
+  %b = tensor.extract_slice %mm[0, 16] [%rows, 16] [1, 1] : tensor<?x32xf32> to tensor<?x16xf32>
+  return %a, %b : tensor<?x16xf32>, tensor<?x16xf32>
+}

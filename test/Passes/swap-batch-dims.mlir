@@ -217,3 +217,22 @@ func.func @other_reader_kept(%q4: tensor<2x4x3x2xf32>, %k4: tensor<2x4x3x2xf32>)
   %merged = linalg.transpose ins(%s4 : tensor<2x3x4x4xf32>) outs(%em : tensor<2x4x3x4xf32>) permutation = [0, 2, 1, 3]
   return %s4, %merged : tensor<2x3x4x4xf32>, tensor<2x4x3x4xf32>
 }
+
+// -----
+
+// Negative: a dynamic number of windows.
+// CHECK-LABEL: func.func @dynamic_batch_kept
+// CHECK: linalg.transpose {{.*}} permutation = [0, 2, 1, 3]
+func.func @dynamic_batch_kept(%q4: tensor<?x4x3x2xf32>, %k: tensor<?x2x4xf32>) -> tensor<?x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %w = tensor.dim %q4, %c0 : tensor<?x4x3x2xf32>
+  %eq = tensor.empty(%w) : tensor<?x3x4x2xf32>
+  %qt = linalg.transpose ins(%q4 : tensor<?x4x3x2xf32>) outs(%eq : tensor<?x3x4x2xf32>) permutation = [0, 2, 1, 3]
+  %qb = tensor.collapse_shape %qt [[0, 1], [2], [3]] : tensor<?x3x4x2xf32> into tensor<?x4x2xf32>
+  %n = tensor.dim %qb, %c0 : tensor<?x4x2xf32>
+  %es = tensor.empty(%n) : tensor<?x4x4xf32>
+  %fs = linalg.fill ins(%zero : f32) outs(%es : tensor<?x4x4xf32>) -> tensor<?x4x4xf32>
+  %s = linalg.batch_matmul ins(%qb, %k : tensor<?x4x2xf32>, tensor<?x2x4xf32>) outs(%fs : tensor<?x4x4xf32>) -> tensor<?x4x4xf32>
+  return %s : tensor<?x4x4xf32>
+}

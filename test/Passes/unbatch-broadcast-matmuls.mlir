@@ -77,3 +77,26 @@ func.func @computed_broadcast_kept(%x: tensor<2x3x4xf32>, %w: tensor<4x5xf32>) -
   %y = linalg.batch_matmul ins(%x, %wb : tensor<2x3x4xf32>, tensor<2x4x5xf32>) outs(%f : tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
   return %y : tensor<2x3x5xf32>
 }
+
+// -----
+
+#weight = affine_map<(d0, d1, d2) -> (d1, d2)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// Negative: a dynamic batch (the rows of the one matmul would be a product
+// of a dynamic and a static size).
+// CHECK-LABEL: func.func @dynamic_batch_kept
+// CHECK: linalg.batch_matmul
+func.func @dynamic_batch_kept(%x: tensor<?x3x4xf32>, %w: tensor<4x5xf32>) -> tensor<?x3x5xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %b = tensor.dim %x, %c0 : tensor<?x3x4xf32>
+  %eb = tensor.empty(%b) : tensor<?x4x5xf32>
+  %wb = linalg.generic {indexing_maps = [#weight, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%w : tensor<4x5xf32>) outs(%eb : tensor<?x4x5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<?x4x5xf32>
+  %e = tensor.empty(%b) : tensor<?x3x5xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x3x5xf32>) -> tensor<?x3x5xf32>
+  %y = linalg.batch_matmul ins(%x, %wb : tensor<?x3x4xf32>, tensor<?x4x5xf32>) outs(%f : tensor<?x3x5xf32>) -> tensor<?x3x5xf32>
+  return %y : tensor<?x3x5xf32>
+}
