@@ -77,6 +77,14 @@ class SwapBatchDimsPass(ModulePass):
     whose border transposes would not get fewer contiguous runs in total
     (the measure of what the passes after it can absorb).
 
+    Measured on an H200 (Vulkan, ampere), against the pipeline without it
+    and smartmem-unbatch-broadcast-matmuls, in one interleaved run: Swin-T
+    1.07x, MobileViT-S 1.04x; a head-major stage-3 projection
+    (196x12x32x384) takes 25 us where the row-major one (196x384x384) takes
+    51 us. On lavapipe (Vulkan on the CPU) the embedded default Swin (2 heads
+    of 16) runs slower with it (about 40 -> 52 ms, noisy), full Swin-T
+    faster (1.31x over stock); no phone has measured it yet.
+
     Options: none.
     """
 

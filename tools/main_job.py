@@ -141,6 +141,11 @@ def run(argv: list[str]) -> int:
         f"\nSmartMem: {stock['total']} -> {smart['total']} dispatches, "
         f"{stock['layout_moves']} -> {smart['layout_moves']} layout moves; modules in {args.out_dir}"
     )
+    if args.target.endswith(":llvmpipe"):
+        # SmartMem's kernel choices are measured on GPUs; lavapipe runs the
+        # Vulkan kernels on this machine's CPU cores.
+        print("Run times are Mesa lavapipe's (Vulkan on the CPU) and do not predict a GPU's; "
+              "GPU measurements: docs/benchmarks.md")
     return 1 if failed else 0
 
 
