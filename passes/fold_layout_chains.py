@@ -8,7 +8,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
 from smartmem.passes.base import ModulePass, ops_where
-from smartmem.passes.matmul_form import off_matmul_pipeline
+from smartmem.passes.matmul_form import off_matmul_pipeline, short_reduction_pieces
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal, reduction_layout_refusal
 from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step, expand_loops, reindex_operand_map
 
@@ -493,7 +493,9 @@ def _rewrite(
         expanded_shapes.append(tuple(fine_shape))
 
     if op.name != "linalg.generic" or _is_contraction_generic(op):
-        reason = off_matmul_pipeline(new_maps, new_iterators)
+        reason = off_matmul_pipeline(new_maps, new_iterators) or short_reduction_pieces(
+            new_maps, new_iterators, [list(s) for s in expanded_shapes]
+        )
         if reason:
             return reason
         # Layout selection by reduction dim: the chain operand must still be

@@ -155,6 +155,7 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
         "input",
         "builtin.module(smartmem-fold-rolls,"
         "smartmem-concat-slices-to-transpose,"
+        "smartmem-patchify-convs,"
         "smartmem-unbatch-broadcast-matmuls,"
         "smartmem-swap-batch-dims,"
         "smartmem-form-relayouts,"
