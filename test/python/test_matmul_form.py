@@ -100,3 +100,32 @@ def test_iree_agrees(name: str, tmp_path: pathlib.Path) -> None:
     pipelines = re.findall(r"spirv_pipeline<(\w+)>", done.stdout)
     assert len(pipelines) == 1, pipelines
     assert (pipelines[0] == "MatmulPromoteVectorize") == stays, f"{name}: IREE chose {pipelines[0]}"
+
+
+def _maps(loops: dict[str, int], operands: list[str]) -> tuple[list[ir.AffineMap], list[str], list[list[int]]]:
+    names = list(loops)
+    maps = [
+        ir.AffineMap.get(len(names), 0, [ir.AffineDimExpr.get(names.index(x)) for x in operand.split()])
+        for operand in operands
+    ]
+    iterators = ["reduction" if name.startswith("k") else "parallel" for name in names]
+    shapes = [[loops[x] for x in operand.split()] for operand in operands]
+    return maps, iterators, shapes
+
+
+@pytest.mark.parametrize("loops,operands,short", [
+    # ConvNeXt's 2x2 downsampling read through the space-to-depth index:
+    # reduction (c, kh, kw) with kw = 2 innermost in the image.
+    ({"oh": 7, "ow": 7, "f": 768, "kc": 384, "ki": 2, "kj": 2}, ["kc oh ki ow kj", "f kc ki kj", "f oh ow"], True),
+    # A head merge read as (head, head dim) reductions: head dim 64.
+    ({"m": 224, "n": 768, "kh": 12, "kd": 64}, ["kh m kd", "kh kd n", "m n"], False),
+    # One reduction loop, however short: nothing split.
+    ({"m": 64, "n": 64, "k": 4}, ["m k", "k n", "m n"], False),
+])
+def test_short_reduction_pieces(loops: dict[str, int], operands: list[str], short: bool) -> None:
+    from smartmem.passes.matmul_form import SHORT_REDUCTION_PIECES, short_reduction_pieces
+
+    with make_context():
+        maps, iterators, shapes = _maps(loops, operands)
+        reason = short_reduction_pieces(maps, iterators, shapes)
+    assert reason.startswith(SHORT_REDUCTION_PIECES) if short else reason == "", reason

@@ -26,6 +26,7 @@ CASES = {
     "block-major-slices": "builtin.module(smartmem-block-major-slices)",
     "swap-batch-dims": "builtin.module(smartmem-swap-batch-dims)",
     "unbatch-broadcast-matmuls": "builtin.module(smartmem-unbatch-broadcast-matmuls)",
+    "patchify-convs": "builtin.module(smartmem-patchify-convs)",
 }
 TOLERANCE = 1e-5
 
