@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
@@ -15,17 +17,50 @@ def _ints(attr: ir.Attribute) -> list[int]:
     return [int(v) for v in ir.DenseIntElementsAttr(attr)]
 
 
-def _zero_init(value: ir.Value) -> ir.Value | None:
-    """The scalar an accumulator starts from when it is a splat constant or a fill, else None."""
+@dataclass(frozen=True)
+class Accumulator:
+    """Where the convolution's sums start: a scalar (a fill or a splat constant) or a per-feature bias."""
+
+    scalar: ir.Value | ir.Attribute | None = None
+    per_feature: ir.Value | None = None  # [F], broadcast over the other dims
+
+    def build(self, shape: list[int], feature_dim: int, element: ir.Type) -> ir.Value:
+        """The accumulator of a matmul result of `shape` whose dim `feature_dim` runs over the features."""
+        empty = tensor.EmptyOp(shape, element).result
+        if self.per_feature is None:
+            scalar = self.scalar
+            if isinstance(scalar, ir.Attribute):
+                scalar = arith.ConstantOp(element, ir.DenseElementsAttr(scalar).get_splat_value()).result
+            return _fill(scalar, empty)
+        rank = len(shape)
+        maps = ir.ArrayAttr.get([
+            ir.AffineMapAttr.get(ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(feature_dim)])),
+            ir.AffineMapAttr.get(ir.AffineMap.get_identity(rank)),
+        ])
+        iterators = ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * rank)
+        broadcast = linalg.GenericOp([empty.type], [self.per_feature], [empty], maps, iterators)
+        block = broadcast.regions[0].blocks.append(element, element)
+        with ir.InsertionPoint(block):
+            linalg.YieldOp([block.arguments[0]])
+        return broadcast.results[0]
+
+
+def accumulator_of(value: ir.Value) -> Accumulator | None:
+    """How an NCHW convolution accumulator starts: a fill, a splat constant, or a bias broadcast along C; else None."""
     op = defining_op(value)
     if op is None:
         return None
     if op.name == "linalg.fill":
-        return op.operands[0]
+        return Accumulator(scalar=op.operands[0])
     if op.name == "arith.constant":
         attr = op.attributes["value"]
         if isinstance(attr, ir.DenseElementsAttr) and attr.is_splat:
-            return None if attr.get_splat_value() is None else attr
+            return Accumulator(scalar=attr)
+        return None
+    if op.name == "linalg.broadcast":
+        # The importer without onnxsim accumulates into the bias: [F] along dim 1.
+        if list(ir.DenseI64ArrayAttr(op.attributes["dimensions"])) == [0, 2, 3]:
+            return Accumulator(per_feature=op.operands[0])
     return None
 
 
@@ -39,7 +74,7 @@ def _read_channels_last(value: ir.Value) -> bool:
     return False
 
 
-def _patches_times_weights(image: ir.Value, weights: ir.Value, start: ir.Value, sizes: tuple[int, ...]) -> ir.Value:
+def _patches_times_weights(image: ir.Value, weights: ir.Value, start: Accumulator, sizes: tuple[int, ...]) -> ir.Value:
     """[N*OH*OW, C*kh*kw] x [C*kh*kw, F]: the result is channels last (NHWC), transposed back to NCHW."""
     n, channels, out_h, kernel_h, out_w, kernel_w, features = sizes
     element = ir.RankedTensorType(image.type).element_type
@@ -52,7 +87,7 @@ def _patches_times_weights(image: ir.Value, weights: ir.Value, start: ir.Value, 
     flat_weights = tensor.CollapseShapeOp(
         ir.RankedTensorType.get([features, depth], element), weights, _reassociation(((0,), (1, 2, 3)))
     ).result
-    accumulator = _fill(start, tensor.EmptyOp([rows, features], element).result)
+    accumulator = start.build([rows, features], 1, element)
     product = linalg.matmul(lhs, transposed(flat_weights, [1, 0]), outs=[accumulator])
     channels_last = tensor.ExpandShapeOp(
         ir.RankedTensorType.get([n, out_h, out_w, features], element), product,
@@ -61,7 +96,7 @@ def _patches_times_weights(image: ir.Value, weights: ir.Value, start: ir.Value, 
     return transposed(channels_last, [0, 3, 1, 2])
 
 
-def _weights_times_patches(image: ir.Value, weights: ir.Value, start: ir.Value, sizes: tuple[int, ...]) -> ir.Value:
+def _weights_times_patches(image: ir.Value, weights: ir.Value, start: Accumulator, sizes: tuple[int, ...]) -> ir.Value:
     """[F, C*kh*kw] x [C*kh*kw, OH*OW] (batch 1): the result is NCHW as it is, as IREE does for 1x1 kernels."""
     channels, out_h, kernel_h, out_w, kernel_w, features = sizes
     element = ir.RankedTensorType(image.type).element_type
@@ -74,7 +109,7 @@ def _weights_times_patches(image: ir.Value, weights: ir.Value, start: ir.Value, 
     lhs = tensor.CollapseShapeOp(
         ir.RankedTensorType.get([features, depth], element), weights, _reassociation(((0,), (1, 2, 3)))
     ).result
-    accumulator = _fill(start, tensor.EmptyOp([features, columns], element).result)
+    accumulator = start.build([features, columns], 0, element)
     product = linalg.matmul(lhs, rhs, outs=[accumulator])
     return tensor.ExpandShapeOp(
         ir.RankedTensorType.get([1, features, out_h, out_w], element), product,
@@ -139,7 +174,8 @@ class PatchifyConvsPass(ModulePass):
     Refuses: 1x1 kernels (IREE already runs them as matmuls in NCHW),
     strides other than the kernel size, dilations, input sizes
     that the kernel does not tile exactly, dynamic shapes, accumulators that
-    are not a fill or a splat constant, and convolutions other than
+    are not a fill, a splat constant or a bias broadcast along the channels
+    (what the ONNX importer writes without onnxsim), and convolutions other than
     `linalg.conv_2d_nchw_fchw`.
 
     Options: none.
@@ -171,13 +207,10 @@ class PatchifyConvsPass(ModulePass):
             return "dilated"
         if (height, width) != (out_h * kernel_h, out_w * kernel_w):
             return "the kernel does not tile the input exactly"
-        start = _zero_init(init)
+        start = accumulator_of(init)
         if start is None:
-            return "the accumulator is not a fill or a splat constant"
-        element = ir.RankedTensorType(image.type).element_type
+            return "the accumulator is not a fill, a splat constant or a bias broadcast along the channels"
         with ir.InsertionPoint(op), op.location:
-            if isinstance(start, ir.Attribute):
-                start = arith.ConstantOp(element, ir.DenseElementsAttr(start).get_splat_value()).result
             if n == 1 and not _read_channels_last(op.results[0]):
                 result = _weights_times_patches(image, weights, start, (channels, out_h, kernel_h, out_w, kernel_w, features))
             else:

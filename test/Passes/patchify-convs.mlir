@@ -69,6 +69,23 @@ func.func @splat_constant_accumulator(%x: tensor<1x4x6x6xf32>, %w: tensor<8x4x2x
 
 // -----
 
+// The importer without onnxsim accumulates into the bias broadcast along the
+// channels: the matmul accumulates into the bias broadcast along its rows
+// (weights x patches: features are the matmul's rows).
+// CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @bias_accumulator
+// CHECK: %[[B:.+]] = linalg.generic {indexing_maps = [#[[ROWS]], #[[ID2]]]{{.*}} ins(%arg2 : tensor<8xf32>) outs(%{{.+}} : tensor<8x9xf32>)
+// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<8x16xf32>, tensor<16x9xf32>) outs(%[[B]] : tensor<8x9xf32>)
+func.func @bias_accumulator(%x: tensor<1x4x6x6xf32>, %w: tensor<8x4x2x2xf32>, %bias: tensor<8xf32>) -> tensor<1x8x3x3xf32> {
+  %e = tensor.empty() : tensor<1x8x3x3xf32>
+  %b = linalg.broadcast ins(%bias : tensor<8xf32>) outs(%e : tensor<1x8x3x3xf32>) dimensions = [0, 2, 3]
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%x, %w : tensor<1x4x6x6xf32>, tensor<8x4x2x2xf32>) outs(%b : tensor<1x8x3x3xf32>) -> tensor<1x8x3x3xf32>
+  return %c : tensor<1x8x3x3xf32>
+}
+
+// -----
+
 // Negative: a 1x1 convolution is a matmul in NCHW already (IREE rewrites it).
 // CHECK-LABEL: func.func @pointwise_kept
 // CHECK: linalg.conv_2d_nchw_fchw
