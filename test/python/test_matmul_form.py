@@ -102,7 +102,7 @@ def test_iree_agrees(name: str, tmp_path: pathlib.Path) -> None:
     assert (pipelines[0] == "MatmulPromoteVectorize") == stays, f"{name}: IREE chose {pipelines[0]}"
 
 
-def _maps(loops: dict[str, int], operands: list[str]) -> tuple[list[ir.AffineMap], list[str], list[list[int]]]:
+def _reduction_case_maps(loops: dict[str, int], operands: list[str]) -> tuple[list[ir.AffineMap], list[str], list[list[int]]]:
     names = list(loops)
     maps = [
         ir.AffineMap.get(len(names), 0, [ir.AffineDimExpr.get(names.index(x)) for x in operand.split()])
@@ -126,6 +126,6 @@ def test_short_reduction_pieces(loops: dict[str, int], operands: list[str], shor
     from smartmem.passes.matmul_form import SHORT_REDUCTION_PIECES, short_reduction_pieces
 
     with make_context():
-        maps, iterators, shapes = _maps(loops, operands)
+        maps, iterators, shapes = _reduction_case_maps(loops, operands)
         reason = short_reduction_pieces(maps, iterators, shapes)
     assert reason.startswith(SHORT_REDUCTION_PIECES) if short else reason == "", reason
