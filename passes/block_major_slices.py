@@ -126,8 +126,6 @@ class BlockMajorSlicesPass(ModulePass):
                 apply_block_major(plan, reads)
 
 
-
-
 def block_reads(op: ir.Operation) -> BlockReads | str:
     """The equal-block slices that are the only readers of `op`'s result, or why there are none."""
     value = op.results[0]

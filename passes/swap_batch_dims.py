@@ -114,8 +114,6 @@ class SwapBatchDimsPass(ModulePass):
                 swap_region(region)
 
 
-
-
 def _groups(reshape: ir.Operation) -> list[list[int]]:
     return [[ir.IntegerAttr(i).value for i in g] for g in ir.ArrayAttr(reshape.attributes["reassociation"])]
 

@@ -12,7 +12,6 @@ from smartmem.passes.write_through_layout_chains import _fill
 _BROADCAST_MAPS = ("(d0, d1, d2) -> (d1, d2)", "(d0, d1, d2) -> (d0, d1, d2)")
 
 
-
 def broadcast_source(value: ir.Value) -> ir.Value | None:
     """The [K, N] matrix that `value` ([B, K, N]) repeats in every batch, or None."""
     op = defining_op(value)
