@@ -57,6 +57,13 @@ class _OneOperandOpView:
     def result(self) -> ir.Value:
         return self.op.results[0]
 
+    @staticmethod
+    def _require_one_operand_one_result(op: ir.Operation) -> None:
+        if len(op.operands) != 1 or len(op.results) != 1:
+            raise DialectError(
+                f"'{op.name}' takes 1 operand and 1 result, got {len(op.operands)} and {len(op.results)}"
+            )
+
 
 @dataclass(frozen=True)
 class ConvertLayout(_OneOperandOpView):
@@ -75,10 +82,7 @@ class ConvertLayout(_OneOperandOpView):
         op = op.operation
         if op.name != CONVERT_LAYOUT:
             return None
-        if len(op.operands) != 1 or len(op.results) != 1:
-            raise DialectError(
-                f"'{CONVERT_LAYOUT}' takes 1 operand and 1 result, got {len(op.operands)} and {len(op.results)}"
-            )
+        _OneOperandOpView._require_one_operand_one_result(op)
         layouts = []
         for name in (SOURCE_ATTR, TARGET_ATTR):
             if name not in op.attributes:
@@ -130,10 +134,7 @@ class Relayout(_OneOperandOpView):
         op = op.operation
         if op.name != RELAYOUT:
             return None
-        if len(op.operands) != 1 or len(op.results) != 1:
-            raise DialectError(
-                f"'{RELAYOUT}' takes 1 operand and 1 result, got {len(op.operands)} and {len(op.results)}"
-            )
+        _OneOperandOpView._require_one_operand_one_result(op)
         if LAYOUT_ATTR not in op.attributes:
             raise DialectError(f"'{RELAYOUT}' needs a '{LAYOUT_ATTR}' #smartmem.layout attribute")
         return Relayout(op, Layout.from_attribute(op.attributes[LAYOUT_ATTR]))

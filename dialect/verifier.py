@@ -167,11 +167,18 @@ def _check_function_attributes(op: ir.Operation, attributes: dict[str, ir.Attrib
                     _check_attached(op, name, dictionary[name], kind, types[position], f"{what} #{position}", problems)
 
 
-def _verify_convert_layout(op: ir.Operation, attributes: dict[str, ir.Attribute], problems: _Problems) -> None:
+def _one_operand_one_result(op: ir.Operation, name: str, problems: _Problems) -> bool:
+    """Report a region or an arity other than one operand and one result; whether the arity is right."""
     if len(op.regions) != 0:
-        problems.add(op, f"'{CONVERT_LAYOUT}' has no regions, got {len(op.regions)}")
+        problems.add(op, f"'{name}' has no regions, got {len(op.regions)}")
     if len(op.operands) != 1 or len(op.results) != 1:
-        problems.add(op, f"'{CONVERT_LAYOUT}' takes 1 operand and 1 result, got {len(op.operands)} and {len(op.results)}")
+        problems.add(op, f"'{name}' takes 1 operand and 1 result, got {len(op.operands)} and {len(op.results)}")
+        return False
+    return True
+
+
+def _verify_convert_layout(op: ir.Operation, attributes: dict[str, ir.Attribute], problems: _Problems) -> None:
+    if not _one_operand_one_result(op, CONVERT_LAYOUT, problems):
         return
     operand_type, result_type = op.operands[0].type, op.results[0].type
     if not isinstance(operand_type, ir.RankedTensorType):
@@ -198,10 +205,7 @@ def _verify_convert_layout(op: ir.Operation, attributes: dict[str, ir.Attribute]
 
 
 def _verify_relayout(op: ir.Operation, attributes: dict[str, ir.Attribute], problems: _Problems) -> None:
-    if len(op.regions) != 0:
-        problems.add(op, f"'{RELAYOUT}' has no regions, got {len(op.regions)}")
-    if len(op.operands) != 1 or len(op.results) != 1:
-        problems.add(op, f"'{RELAYOUT}' takes 1 operand and 1 result, got {len(op.operands)} and {len(op.results)}")
+    if not _one_operand_one_result(op, RELAYOUT, problems):
         return
     operand_type, result_type = op.operands[0].type, op.results[0].type
     for what, value_type in (("operand", operand_type), ("result", result_type)):

@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import typing
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, NamedTuple
 
 from iree.compiler import ir
 
@@ -35,6 +35,26 @@ def defining_op(value: ir.Value) -> ir.Operation | None:
 def user_ops(value: ir.Value) -> list[ir.Operation]:
     """The ops that read `value`, one entry per use."""
     return [u.owner.operation if isinstance(u.owner, ir.OpView) else u.owner for u in value.uses]
+
+
+class SliceBox(NamedTuple):
+    """The static offsets, sizes and strides of a `tensor.extract_slice`."""
+
+    offsets: tuple[int, ...]
+    sizes: tuple[int, ...]
+    strides: tuple[int, ...]
+
+
+def static_slice(op: ir.Operation) -> SliceBox | None:
+    """The box an extract_slice reads, or None when an offset, size or stride is dynamic."""
+    if len(op.operands) != 1:
+        return None
+    return SliceBox(*(tuple(ir.DenseI64ArrayAttr(op.attributes[f"static_{part}"])) for part in ("offsets", "sizes", "strides")))
+
+
+def reassociation_groups(reshape: ir.Operation) -> list[list[int]]:
+    """The reassociation of a tensor.expand_shape / collapse_shape: the fine dims of each coarse dim."""
+    return [[ir.IntegerAttr(d).value for d in ir.ArrayAttr(g)] for g in ir.ArrayAttr(reshape.attributes["reassociation"])]
 
 
 def static_shaped(value: ir.Value) -> bool:

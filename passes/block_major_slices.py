@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass, defining_op, ops_where, static_shaped, user_ops
+from smartmem.passes.base import ModulePass, defining_op, ops_where, reassociation_groups, static_shaped, static_slice, user_ops
 from smartmem.passes.fold_layout_chains import (
     _build_contraction_body,
     _is_contraction_generic,
@@ -32,6 +32,7 @@ class BlockReads:
     block: int
     slices: tuple[ir.Operation, ...]
     expand: ir.Operation | None  # an expand_shape between the result and the slices
+    result_dim: int  # `dim` as a dim of the op's result (before `expand`)
 
 
 @dataclass
@@ -119,7 +120,7 @@ class BlockMajorSlicesPass(ModulePass):
                 if isinstance(reads, str):
                     self.no_match(op, reads)
                     continue
-                plan = plan_block_major(op, _result_dim(reads, op), reads.blocks)
+                plan = plan_block_major(op, reads.result_dim, reads.blocks)
                 if isinstance(plan, str):
                     self.no_match(op, plan)
                     continue
@@ -145,9 +146,7 @@ def block_reads(op: ir.Operation) -> BlockReads | str:
     dims: set[int] = set()
     blocks: set[int] = set()
     for user in users:
-        offsets = list(ir.DenseI64ArrayAttr(user.attributes["static_offsets"]))
-        sizes = list(ir.DenseI64ArrayAttr(user.attributes["static_sizes"]))
-        strides = list(ir.DenseI64ArrayAttr(user.attributes["static_strides"]))
+        offsets, sizes, strides = static_slice(user)
         if any(s != 1 for s in strides):
             return "a slice is strided"
         cut = [d for d in range(len(shape)) if offsets[d] != 0 or sizes[d] != shape[d]]
@@ -163,27 +162,19 @@ def block_reads(op: ir.Operation) -> BlockReads | str:
     dim, block = dims.pop(), blocks.pop()
     if shape[dim] // block < 2:
         return "one block only"
-    if expand is not None and _source_dim(expand, dim) is None:
+    result_dim = dim if expand is None else _source_dim(expand, dim)
+    if result_dim is None:
         return "the expand_shape before the slices reshapes the sliced dim"
-    return BlockReads(dim, shape[dim] // block, block, tuple(users), expand)
+    return BlockReads(dim, shape[dim] // block, block, tuple(users), expand, result_dim)
 
 
 def _source_dim(expand: ir.Operation, dim: int) -> int | None:
     """The source dim of an expand_shape whose group holds `dim` and otherwise only unit dims."""
     shape = ir.RankedTensorType(expand.results[0].type).shape
-    for source, group in enumerate(ir.ArrayAttr(expand.attributes["reassociation"])):
-        members = [ir.IntegerAttr(i).value for i in group]
+    for source, members in enumerate(reassociation_groups(expand)):
         if dim in members:
             return source if all(shape[m] == 1 for m in members if m != dim) else None
     return None
-
-
-def _result_dim(reads: BlockReads, op: ir.Operation) -> int:
-    return reads.dim if reads.expand is None else _source_dim(reads.expand, reads.dim)
-
-
-def _loop_sizes(op: ir.Operation, maps: list[ir.AffineMap]) -> list[int]:
-    return _loop_sizes_of_shapes([v.type for v in op.operands], maps)
 
 
 def _dim_position(m: ir.AffineMap, loop: int) -> int | None:
@@ -216,7 +207,7 @@ def plan_block_major(op: ir.Operation, result_dim: int, blocks: int) -> BlockPla
     if not isinstance(out_expr, ir.AffineDimExpr) or iterators[out_expr.position] != "parallel":
         return "the sliced dim is not a parallel loop of the result"
     loop = out_expr.position
-    sizes = _loop_sizes(op, maps)
+    sizes = _loop_sizes_of_shapes([v.type for v in op.operands], maps)
     if sizes[loop] % blocks:
         return "the sliced loop does not split into the blocks"
     for m in maps:
@@ -240,7 +231,7 @@ def plan_block_major(op: ir.Operation, result_dim: int, blocks: int) -> BlockPla
     if op.name != "linalg.generic" or _is_contraction_generic(op):
         new_sizes = [blocks] + sizes
         new_sizes[loop + 1] //= blocks
-        kept = [loop for loop, size in enumerate(new_sizes) if size != 1]
+        kept = [index for index, size in enumerate(new_sizes) if size != 1]
         off_pipeline = off_matmul_pipeline(*_compact_loops(new_maps, new_iterators, kept))
         if off_pipeline:
             return off_pipeline
@@ -418,14 +409,14 @@ def apply_block_major(plan: BlockPlan, reads: BlockReads) -> None:
             shape = [reads.blocks] + list(expanded_type.shape)
             shape[reads.dim + 1] = reads.block
             groups = ((0,),) + tuple(
-                tuple(ir.IntegerAttr(i).value + 1 for i in g) for g in ir.ArrayAttr(reads.expand.attributes["reassociation"])
+                tuple(i + 1 for i in g) for g in reassociation_groups(reads.expand)
             )
             new_value = tensor.ExpandShapeOp(
                 ir.RankedTensorType.get(shape, expanded_type.element_type), new_value, _reassociation(groups), [], shape
             ).result
     full = list(ir.RankedTensorType(new_value.type).shape)
     for user in reads.slices:
-        offset = list(ir.DenseI64ArrayAttr(user.attributes["static_offsets"]))[reads.dim]
+        offset = static_slice(user).offsets[reads.dim]
         with ir.InsertionPoint(user), user.location:
             offsets = [offset // reads.block] + [0] * (len(full) - 1)
             sizes = [1] + full[1:]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass, ops_where
+from smartmem.passes.base import ModulePass, ops_where, static_slice
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,7 @@ def strided_view(value: ir.Value) -> StridedView | None:
     if len(op.operands) != 1:  # dynamic offsets/sizes/strides
         return None
     source = op.operands[0]
-    offsets = tuple(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
-    sizes = tuple(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
-    strides = tuple(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+    offsets, sizes, strides = static_slice(op)
     result_rank = ir.RankedTensorType(op.results[0].type).rank
     if result_rank != len(sizes):
         return None  # rank-reducing slice

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from iree.compiler import ir
 
+from smartmem.passes.base import static_slice
 from smartmem.passes.concat_slices_to_transpose import strided_view
 from smartmem.passes.layout_chain import chain_of, chain_step
 from smartmem.passes.matmul_form import OFF_MATMUL_PIPELINE
@@ -87,9 +88,7 @@ def is_contiguous_slice(op: ir.Operation) -> bool:
     if len(op.operands) != 1:
         return False
     shape = ir.RankedTensorType(op.operands[0].type).shape
-    offsets = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
-    sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
-    strides = list(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+    offsets, sizes, strides = static_slice(op)
     if any(s != 1 for s in strides):
         return False
     cut = [d for d in range(len(shape)) if sizes[d] != shape[d]]

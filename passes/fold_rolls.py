@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
-from smartmem.passes.base import ModulePass
+from smartmem.passes.base import ModulePass, reassociation_groups
 from smartmem.passes.concat_slices_to_transpose import strided_view
 from smartmem.passes.fold_layout_chains import _num_inputs, _uses_linalg_index
 
@@ -144,7 +144,7 @@ class FoldRollsPass(ModulePass):
         groups: list[list[int]]
         if reshape is not None and reshape.name == "tensor.expand_shape":
             produced = reshape.operands[0]
-            groups = [[ir.IntegerAttr(i).value for i in g] for g in ir.ArrayAttr(reshape.attributes["reassociation"])]
+            groups = reassociation_groups(reshape)
             if len(list(base.uses)) != 2:
                 return "the reshaped tensor has other users"
         else:
@@ -244,7 +244,7 @@ class FoldRollsPass(ModulePass):
             for use in list(value.uses):
                 user = _as_op(use.owner)
                 if user.name == "tensor.collapse_shape":
-                    reassoc = [[ir.IntegerAttr(i).value for i in g] for g in ir.ArrayAttr(user.attributes["reassociation"])]
+                    reassoc = reassociation_groups(user)
                     frontier.append((user.results[0], [[d for k in g for d in groups[k]] for g in reassoc]))
                     reshapes.append(user)
                     continue

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 from iree.compiler import ir
 
+from smartmem.passes.base import static_slice
+
 
 class ChainRefused(Exception):
     """The chain cannot be expressed with atoms; the message says why."""
@@ -186,9 +188,7 @@ def _tile_select(op: ir.Operation) -> ChainStep | None:
     result_type = ir.RankedTensorType(op.results[0].type)
     if not source_type.has_static_shape or result_type.rank != source_type.rank:
         return None
-    offsets = tuple(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
-    sizes = tuple(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
-    strides = tuple(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+    offsets, sizes, strides = static_slice(op)
     if any(s != 1 for s in strides):
         return None
     for offset, size, extent in zip(offsets, sizes, source_type.shape):

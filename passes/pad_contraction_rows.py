@@ -89,7 +89,7 @@ from dataclasses import dataclass, field
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass
+from smartmem.passes.base import ModulePass, reassociation_groups, static_slice
 from smartmem.passes.padding import (
     as_op,
     contraction_step,
@@ -130,16 +130,12 @@ def _is_op(owner) -> bool:
     return isinstance(owner, (ir.Operation, ir.OpView))
 
 
-def _reassociation(op: ir.Operation) -> list[list[int]]:
-    return [[ir.IntegerAttr(d).value for d in ir.ArrayAttr(g)] for g in ir.ArrayAttr(op.attributes["reassociation"])]
-
-
 def _reshape_dim(op: ir.Operation, dim: int, forward: bool) -> int | None:
     """The dim that row dim `dim` becomes across a reshape (operand -> result when `forward`).
 
     The row dim may share its reassociation group with unit dims only.
     """
-    groups = _reassociation(op)
+    groups = reassociation_groups(op)
     collapse = op.name == "tensor.collapse_shape"
     big = ir.RankedTensorType((op.operands[0] if collapse else op.results[0]).type).shape
     # `big` is the side with more dims; each group lists dims of that side.
@@ -231,9 +227,7 @@ def row_plan(op: ir.Operation, index: int, dim: int, is_result: bool) -> RowPlan
         source_dim = mapping.index(dim) if is_result and dim in mapping else (None if is_result else dim)
         if source_dim is None or mapping[source_dim] is None:
             return None
-        offsets = list(ir.DenseI64ArrayAttr(op.attributes["static_offsets"]))
-        sizes = list(ir.DenseI64ArrayAttr(op.attributes["static_sizes"]))
-        strides = list(ir.DenseI64ArrayAttr(op.attributes["static_strides"]))
+        offsets, sizes, strides = static_slice(op)
         source_rows = ir.RankedTensorType(op.operands[0].type).shape[source_dim]
         if offsets[source_dim] != 0 or strides[source_dim] != 1 or sizes[source_dim] != source_rows:
             return None  # the slice selects rows

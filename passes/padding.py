@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import arith, tensor
 
+from smartmem.passes.base import reassociation_groups
+
 
 def as_op(owner) -> ir.Operation:
     return owner.operation if hasattr(owner, "operation") else owner
@@ -21,23 +23,21 @@ def as_op(owner) -> ir.Operation:
 
 def operand_dim_of(op: ir.Operation, dim: int) -> int | None:
     """The operand dim that result dim `dim` of a reshape is, when it is that dim alone."""
-    groups = [[ir.IntegerAttr(d).value for d in ir.ArrayAttr(g)] for g in ir.ArrayAttr(op.attributes["reassociation"])]
-    if op.name == "tensor.collapse_shape":
-        return groups[dim][0] if len(groups[dim]) == 1 else None
-    for source_dim, group in enumerate(groups):
-        if dim in group:
-            return source_dim if group == [dim] else None
-    return None
+    return _lone_dim(reassociation_groups(op), dim, dim_is_coarse=op.name == "tensor.collapse_shape")
 
 
 def result_dim_of(op: ir.Operation, dim: int) -> int | None:
     """The result dim that operand dim `dim` of a reshape becomes, when it stays alone."""
-    groups = [[ir.IntegerAttr(d).value for d in ir.ArrayAttr(g)] for g in ir.ArrayAttr(op.attributes["reassociation"])]
-    if op.name == "tensor.expand_shape":
+    return _lone_dim(reassociation_groups(op), dim, dim_is_coarse=op.name == "tensor.expand_shape")
+
+
+def _lone_dim(groups: list[list[int]], dim: int, dim_is_coarse: bool) -> int | None:
+    """The dim on the other side of a reassociation that `dim` maps to one to one, or None."""
+    if dim_is_coarse:
         return groups[dim][0] if len(groups[dim]) == 1 else None
-    for result_dim, group in enumerate(groups):
+    for coarse, group in enumerate(groups):
         if dim in group:
-            return result_dim if group == [dim] else None
+            return coarse if group == [dim] else None
     return None
 
 

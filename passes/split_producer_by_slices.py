@@ -5,7 +5,7 @@ from __future__ import annotations
 from iree.compiler import ir
 from iree.compiler.dialects import tensor
 
-from smartmem.passes.base import ModulePass
+from smartmem.passes.base import ModulePass, reassociation_groups, static_slice
 from smartmem.passes.write_through_layout_chains import _fill
 from smartmem.passes.fold_layout_chains import (
     _is_contraction_generic,
@@ -123,9 +123,7 @@ class SplitProducerBySlicesPass(ModulePass):
         for user in users:
             if len(user.operands) != 1:
                 return "a slice has dynamic offsets or sizes"
-            offsets = list(ir.DenseI64ArrayAttr(user.attributes["static_offsets"]))
-            sizes = list(ir.DenseI64ArrayAttr(user.attributes["static_sizes"]))
-            strides = list(ir.DenseI64ArrayAttr(user.attributes["static_strides"]))
+            offsets, sizes, strides = static_slice(user)
             if any(s != 1 for s in strides) or ir.RankedTensorType(user.results[0].type).rank != len(shape):
                 return "a slice is strided or rank-reducing"
             loop_ranges: dict[int, tuple[int, int]] = {}
@@ -242,15 +240,13 @@ def _slices_above_expand(expand: ir.Operation) -> str:
     users = [_as_op(u.owner) for u in expand.results[0].uses]
     if not users or any(u is None or u.name != "tensor.extract_slice" or len(u.operands) != 1 for u in users):
         return "the reshaped result has users other than static slices"
-    groups = [[ir.IntegerAttr(i).value for i in g] for g in ir.ArrayAttr(expand.attributes["reassociation"])]
+    groups = reassociation_groups(expand)
     shape = ir.RankedTensorType(expand.results[0].type).shape
     source = expand.operands[0]
     source_type = ir.RankedTensorType(source.type)
     plans = []
     for user in users:
-        offsets = list(ir.DenseI64ArrayAttr(user.attributes["static_offsets"]))
-        sizes = list(ir.DenseI64ArrayAttr(user.attributes["static_sizes"]))
-        strides = list(ir.DenseI64ArrayAttr(user.attributes["static_strides"]))
+        offsets, sizes, strides = static_slice(user)
         if any(x != 1 for x in strides) or ir.RankedTensorType(user.results[0].type).rank != len(shape):
             return "a slice is strided or rank-reducing"
         new_offsets, new_sizes = [], []

@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from iree.compiler import ir
 from iree.compiler.dialects import tensor
 
-from smartmem.passes.base import ModulePass, defining_op, ops_where, static_shaped, user_ops
-from smartmem.passes.fold_layout_chains import _maps_and_iterators, _num_inputs
+from smartmem.passes.base import ModulePass, defining_op, ops_where, reassociation_groups, static_shaped, user_ops
+from smartmem.passes.fold_layout_chains import _CONSTANT_SOURCES, _maps_and_iterators, _num_inputs
 from smartmem.passes.materialize_relayouts import transposed
 from smartmem.passes.write_through_layout_chains import _fill
+
+
+# The ops a region grows through; every other neighbour is its border.
+_REGION_OPS = ("linalg.batch_matmul", "tensor.collapse_shape", "tensor.expand_shape", "linalg.generic")
 
 
 @dataclass(frozen=True)
@@ -114,10 +118,6 @@ class SwapBatchDimsPass(ModulePass):
                 swap_region(region)
 
 
-def _groups(reshape: ir.Operation) -> list[list[int]]:
-    return [[ir.IntegerAttr(i).value for i in g] for g in ir.ArrayAttr(reshape.attributes["reassociation"])]
-
-
 def _shape(value: ir.Value) -> list[int]:
     return list(ir.RankedTensorType(value.type).shape)
 
@@ -177,7 +177,7 @@ def _pair_position(m: ir.AffineMap, loops: tuple[int, int]) -> int | None | str:
 
 def _is_constant(value: ir.Value) -> bool:
     op = defining_op(value)
-    return op is not None and op.name in ("arith.constant", "util.global.load")
+    return op is not None and op.name in _CONSTANT_SOURCES
 
 
 def _is_init(value: ir.Value) -> bool:
@@ -205,7 +205,7 @@ def _operand_dims(op: ir.Operation, known: ir.Value, dims: BatchDims, pair: tupl
             found[op.operands[2]] = BatchDims(0, True)
         return found
     if op.name in ("tensor.collapse_shape", "tensor.expand_shape"):
-        groups = _groups(op)
+        groups = reassociation_groups(op)
         if op.name == "tensor.collapse_shape":
             fine, coarse = op.operands[0], op.results[0]
         else:
@@ -252,7 +252,7 @@ def _operand_dims(op: ir.Operation, known: ir.Value, dims: BatchDims, pair: tupl
 def find_region(seed: ir.Operation) -> Region | str:
     """The region around batch matmul `seed`: every op that must swap the batch pair with it."""
     source = defining_op(seed.operands[0])
-    if source is None or source.name != "tensor.collapse_shape" or _groups(source)[0] != [0, 1]:
+    if source is None or source.name != "tensor.collapse_shape" or reassociation_groups(source)[0] != [0, 1]:
         return "the batch dim is not a collapsed pair"
     if not static_shaped(source.operands[0]):
         return "dynamic shape"
@@ -271,8 +271,6 @@ def find_region(seed: ir.Operation) -> Region | str:
             return found
         region.ops.add(op)
         for value, value_dims in found.items():
-            if value_dims is None:
-                return "a reshape loses the batch pair"
             if op.name == "linalg.generic" and value not in op.results and defining_op(value) is None:
                 # A function argument: read with the two loops renamed (a
                 # transpose of it would be a new layout move). Constants are
@@ -286,7 +284,7 @@ def find_region(seed: ir.Operation) -> Region | str:
             region.dims[value] = value_dims
             producer = defining_op(value)
             if producer is not None and producer not in region.ops and value not in region.inputs:
-                if producer.name in ("linalg.batch_matmul", "tensor.collapse_shape", "tensor.expand_shape", "linalg.generic"):
+                if producer.name in _REGION_OPS:
                     work.append((producer, value, value_dims))
                 elif producer.name == "linalg.transpose" and len(list(value.uses)) == 1 and not value_dims.merged:
                     region.inputs.add(value)
@@ -299,14 +297,12 @@ def find_region(seed: ir.Operation) -> Region | str:
             for user in user_ops(value):
                 if user in region.ops:
                     continue
-                if user.name in ("linalg.batch_matmul", "tensor.collapse_shape", "tensor.expand_shape", "linalg.generic"):
+                if user.name in _REGION_OPS:
                     work.append((user, value, value_dims))
                 elif user.name == "linalg.transpose" and not value_dims.merged:
                     region.output_transposes.add(user)
                 else:
                     return f"a region value is read by {user.name}"
-    # A border transpose whose producer joined the region later is internal after all.
-    region.inputs = {v for v in region.inputs if defining_op(v) not in region.ops}
     if len({op.block for op in region.ops}) != 1:
         return "the region spans several blocks"
     return region

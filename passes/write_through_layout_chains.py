@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass
+from smartmem.passes.base import ModulePass, reassociation_groups
 from smartmem.passes.fold_layout_chains import (
     _build_contraction_body,
     _expand,
@@ -278,7 +278,7 @@ def _write_through(
             # Look through a free reshape: the producer's dim k holds the
             # atoms of the reshaped dims in its reassociation group k.
             through = _as_op(upstream)
-            groups = [[ir.IntegerAttr(i).value for i in g] for g in ir.ArrayAttr(through.attributes["reassociation"])]
+            groups = reassociation_groups(through)
             upstream_atoms = AtomChain(
                 atoms.atom_sizes,
                 tuple(tuple(a for d in g for a in atoms.source_dims[d]) for g in groups),

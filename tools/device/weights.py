@@ -104,10 +104,14 @@ def stand_in(entry: ArchiveEntry, data: bytes, blob: dict[str, tuple[int, bytes]
         values = np.frombuffer(data, dtype=_FLOAT_DTYPES[dtype]).astype(np.float64)
         return StandIn(entry.name, entry.length, "random", digest, dtype,
                        mean=float(values.mean()), std=float(values.std()))
+    return StandIn(entry.name, entry.length, "real", digest, dtype, offset=add_to_blob(blob, digest, data))
+
+
+def add_to_blob(blob: dict[str, tuple[int, bytes]], digest: str, data: bytes) -> int:
+    """The offset of `data` in the blob (digest -> (offset, bytes)), appended once."""
     if digest not in blob:
-        offset = sum(len(b) for _, b in blob.values())
-        blob[digest] = (offset, data)
-    return StandIn(entry.name, entry.length, "real", digest, dtype, offset=blob[digest][0])
+        blob[digest] = (sum(len(b) for _, b in blob.values()), data)
+    return blob[digest][0]
 
 
 def seed_of(digest: str) -> int:
@@ -177,8 +181,7 @@ def keep_permutations_real(
             if partner is not None and partner.length == s.length:
                 real.update((s.digest, partner.digest))
     for digest in sorted(real):
-        if digest not in blob:
-            blob[digest] = (sum(len(b) for _, b in blob.values()), data[digest])
+        add_to_blob(blob, digest, data[digest])
     for variant, variant_specs in specs.items():
         specs[variant] = with_real(variant_specs, real, blob)
     return real
