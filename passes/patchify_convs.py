@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
-from smartmem.passes.base import ModulePass, defining_op, ops_where, static_shaped, user_ops
+from smartmem.passes.base import ModulePass, defining_op, ops_where, static_shaped
 from smartmem.passes.fold_layout_chains import _reassociation
 from smartmem.passes.materialize_relayouts import transposed
 from smartmem.passes.write_through_layout_chains import _fill
@@ -64,16 +64,6 @@ def accumulator_of(value: ir.Value) -> Accumulator | None:
     return None
 
 
-def _read_channels_last(value: ir.Value) -> bool:
-    """Whether `value` (NCHW) is read, through reshapes, by a transpose (to channels last: Swin, ViT)."""
-    for user in user_ops(value):
-        if user.name == "linalg.transpose":
-            return True
-        if user.name in ("tensor.expand_shape", "tensor.collapse_shape") and _read_channels_last(user.results[0]):
-            return True
-    return False
-
-
 def _patches_times_weights(image: ir.Value, weights: ir.Value, start: Accumulator, sizes: tuple[int, ...]) -> ir.Value:
     """[N*OH*OW, C*kh*kw] x [C*kh*kw, F]: the result is channels last (NHWC), transposed back to NCHW."""
     n, channels, out_h, kernel_h, out_w, kernel_w, features = sizes
@@ -94,27 +84,6 @@ def _patches_times_weights(image: ir.Value, weights: ir.Value, start: Accumulato
         _reassociation(((0, 1, 2), (3,))), [], [n, out_h, out_w, features],
     ).result
     return transposed(channels_last, [0, 3, 1, 2])
-
-
-def _weights_times_patches(image: ir.Value, weights: ir.Value, start: Accumulator, sizes: tuple[int, ...]) -> ir.Value:
-    """[F, C*kh*kw] x [C*kh*kw, OH*OW] (batch 1): the result is NCHW as it is, as IREE does for 1x1 kernels."""
-    channels, out_h, kernel_h, out_w, kernel_w, features = sizes
-    element = ir.RankedTensorType(image.type).element_type
-    depth, columns = channels * kernel_h * kernel_w, out_h * out_w
-    patches = _split_windows(image, (1, channels, out_h, kernel_h, out_w, kernel_w))
-    rhs = tensor.CollapseShapeOp(
-        ir.RankedTensorType.get([depth, columns], element), transposed(patches, [0, 1, 3, 5, 2, 4]),
-        _reassociation(((0, 1, 2, 3), (4, 5))),
-    ).result
-    lhs = tensor.CollapseShapeOp(
-        ir.RankedTensorType.get([features, depth], element), weights, _reassociation(((0,), (1, 2, 3)))
-    ).result
-    accumulator = start.build([features, columns], 0, element)
-    product = linalg.matmul(lhs, rhs, outs=[accumulator])
-    return tensor.ExpandShapeOp(
-        ir.RankedTensorType.get([1, features, out_h, out_w], element), product,
-        _reassociation(((0, 1), (2, 3))), [], [1, features, out_h, out_w],
-    ).result
 
 
 def _split_windows(image: ir.Value, shape: tuple[int, ...]) -> ir.Value:
@@ -141,22 +110,24 @@ class PatchifyConvsPass(ModulePass):
     either: 2.4 ms, 0.44 ms and 2.8 ms (short innermost reduction pieces).
 
     So the pass writes the space-to-depth layout as a transpose chain in
-    front of a plain `linalg.matmul`, in one of two forms chosen by what
-    reads the result: patches x weights ([N*OH*OW, C*kh*kw] x [C*kh*kw, F],
-    weights transposed once at load time) when a transpose to channels last
-    reads it (Swin's and ViT's patch embeddings: the NHWC -> NCHW chain
-    behind the matmul cancels against it); weights x patches ([F, C*kh*kw]
-    x [C*kh*kw, OH*OW], batch 1) otherwise, which leaves the result NCHW as
-    it is (ConvNeXt's downsampling, read by a depthwise convolution). The
-    elimination passes after it decide where the space-to-depth chain goes
-    (written by its producer, e.g. ConvNeXt's LayerNorm; a folded read would
-    be split in short reduction pieces, which smartmem.passes.matmul_form
-    refuses). Measured on an H200 against the pipeline without it, one
-    interleaved run each: ConvNeXt-T 1.57x (17.0 -> 10.8 ms), SegFormer-B0
-    1.05x (its attention's spatial-reduction convolutions), Swin-T, ViT-B/16
-    and DeiT-S unchanged (0.99x-1.00x). ConvNeXt-T pays 5 dispatches for it
-    (125 -> 130: its LayerNorms write the space-to-depth layout in a
-    dispatch of their own, and the image is transposed once).
+    front of a plain `linalg.matmul`: patches x weights ([N*OH*OW, C*kh*kw]
+    x [C*kh*kw, F], weights transposed once at load time), whose result is
+    channels last and transposed back to NCHW. Where the model reads it
+    channels last (Swin's and ViT's patch embeddings, ConvNeXt's
+    downsampling once smartmem-channels-last-convs runs its depthwise
+    convolutions channels last) that transpose cancels. The other form,
+    weights x patches ([F, C*kh*kw] x [C*kh*kw, OH*OW], NCHW as it is),
+    gets IREE's subgroup-reduce kernel when OH*OW is small: ConvNeXt's
+    384x196x768 took 333 us and 768x49x1536 294 us on an H200; patches x
+    weights measured 1.04x on the whole of ConvNeXt-T before the depthwise
+    convolutions went channels last. The elimination passes after it
+    decide where the space-to-depth chain goes (written by its producer,
+    e.g. ConvNeXt's LayerNorm; a folded read would be split in short
+    reduction pieces, which smartmem.passes.matmul_form refuses). Measured
+    on an H200 against the pipeline without it, one interleaved run each:
+    ConvNeXt-T 1.57x (17.0 -> 10.8 ms), SegFormer-B0 1.05x (its
+    attention's spatial-reduction convolutions), Swin-T, ViT-B/16 and
+    DeiT-S unchanged (0.99x-1.00x).
 
     For example (Swin's patch embedding, read channels last):
 
@@ -211,10 +182,7 @@ class PatchifyConvsPass(ModulePass):
         if start is None:
             return "the accumulator is not a fill, a splat constant or a bias broadcast along the channels"
         with ir.InsertionPoint(op), op.location:
-            if n == 1 and not _read_channels_last(op.results[0]):
-                result = _weights_times_patches(image, weights, start, (channels, out_h, kernel_h, out_w, kernel_w, features))
-            else:
-                result = _patches_times_weights(image, weights, start, (n, channels, out_h, kernel_h, out_w, kernel_w, features))
+            result = _patches_times_weights(image, weights, start, (n, channels, out_h, kernel_h, out_w, kernel_w, features))
         op.results[0].replace_all_uses_with(result)
         op.erase()
         return ""

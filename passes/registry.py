@@ -34,6 +34,7 @@ PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-swap-batch-dims", "smartmem.passes.swap_batch_dims", "SwapBatchDimsPass"),
     PassEntry("smartmem-unbatch-broadcast-matmuls", "smartmem.passes.unbatch_broadcast_matmuls", "UnbatchBroadcastMatmulsPass"),
     PassEntry("smartmem-patchify-convs", "smartmem.passes.patchify_convs", "PatchifyConvsPass"),
+    PassEntry("smartmem-channels-last-convs", "smartmem.passes.channels_last_convs", "ChannelsLastConvsPass"),
     PassEntry("smartmem-form-relayouts", "smartmem.passes.form_relayouts", "FormRelayoutsPass"),
     PassEntry("smartmem-materialize-relayouts", "smartmem.passes.materialize_relayouts", "MaterializeRelayoutsPass"),
 )

@@ -2,20 +2,24 @@
 
 #id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // A downsampling convolution (2x2, stride 2) read as NCHW by an elementwise
-// op: weights x patches, the result NCHW as it is. The input is viewed as
-// 2x2 windows and transposed to [C, kh, kw, OH, OW] (the chain the
-// elimination passes place afterwards).
-// CHECK-LABEL: func.func @downsample_stays_nchw
+// op: patches x weights all the same (weights x patches gets IREE's
+// subgroup-reduce kernel when OH*OW is small); the result is channels last,
+// transposed back to NCHW for the reader. The input is viewed as 2x2
+// windows and transposed to [OH, OW, C, kh, kw] (the chain the elimination
+// passes place afterwards).
+// CHECK-LABEL: func.func @downsample_read_nchw
 // CHECK: %[[WIN:.+]] = tensor.expand_shape %arg0 {{\[}}[0], [1], [2, 3], [4, 5]] output_shape [1, 4, 3, 2, 3, 2] : tensor<1x4x6x6xf32> into tensor<1x4x3x2x3x2xf32>
-// CHECK: %[[T:.+]] = linalg.transpose ins(%[[WIN]] : tensor<1x4x3x2x3x2xf32>) outs(%{{.+}} : tensor<1x4x2x2x3x3xf32>) permutation = [0, 1, 3, 5, 2, 4]
-// CHECK: %[[RHS:.+]] = tensor.collapse_shape %[[T]] {{\[}}[0, 1, 2, 3], [4, 5]] : tensor<1x4x2x2x3x3xf32> into tensor<16x9xf32>
-// CHECK: %[[LHS:.+]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<8x4x2x2xf32> into tensor<8x16xf32>
-// CHECK: %[[ACC:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<8x9xf32>)
-// CHECK: %[[MM:.+]] = linalg.matmul ins(%[[LHS]], %[[RHS]] : tensor<8x16xf32>, tensor<16x9xf32>) outs(%[[ACC]] : tensor<8x9xf32>)
-// CHECK: %[[Y:.+]] = tensor.expand_shape %[[MM]] {{\[}}[0, 1], [2, 3]] output_shape [1, 8, 3, 3] : tensor<8x9xf32> into tensor<1x8x3x3xf32>
+// CHECK: %[[T:.+]] = linalg.transpose ins(%[[WIN]] : tensor<1x4x3x2x3x2xf32>) outs(%{{.+}} : tensor<1x3x3x4x2x2xf32>) permutation = [0, 2, 4, 1, 3, 5]
+// CHECK: %[[LHS:.+]] = tensor.collapse_shape %[[T]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x3x3x4x2x2xf32> into tensor<9x16xf32>
+// CHECK: %[[W:.+]] = tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<8x4x2x2xf32> into tensor<8x16xf32>
+// CHECK: %[[ACC:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<9x8xf32>)
+// CHECK: %[[WT:.+]] = linalg.transpose ins(%[[W]] : tensor<8x16xf32>) outs(%{{.+}} : tensor<16x8xf32>) permutation = [1, 0]
+// CHECK: %[[MM:.+]] = linalg.matmul ins(%[[LHS]], %[[WT]] : tensor<9x16xf32>, tensor<16x8xf32>) outs(%[[ACC]] : tensor<9x8xf32>)
+// CHECK: %[[NHWC:.+]] = tensor.expand_shape %[[MM]] {{\[}}[0, 1, 2], [3]] output_shape [1, 3, 3, 8] : tensor<9x8xf32> into tensor<1x3x3x8xf32>
+// CHECK: %[[Y:.+]] = linalg.transpose ins(%[[NHWC]] : tensor<1x3x3x8xf32>) outs(%{{.+}} : tensor<1x8x3x3xf32>) permutation = [0, 3, 1, 2]
 // CHECK-NOT: linalg.conv_2d_nchw_fchw
 // CHECK: linalg.generic {{.*}} ins(%[[Y]], %arg2
-func.func @downsample_stays_nchw(%x: tensor<1x4x6x6xf32>, %w: tensor<8x4x2x2xf32>, %r: tensor<1x8x3x3xf32>) -> tensor<1x8x3x3xf32> {
+func.func @downsample_read_nchw(%x: tensor<1x4x6x6xf32>, %w: tensor<8x4x2x2xf32>, %r: tensor<1x8x3x3xf32>) -> tensor<1x8x3x3xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x8x3x3xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x3x3xf32>) -> tensor<1x8x3x3xf32>
@@ -59,7 +63,7 @@ func.func @patch_embedding_read_channels_last(%x: tensor<1x3x8x8xf32>, %w: tenso
 // fill of the splat value).
 // CHECK-LABEL: func.func @splat_constant_accumulator
 // CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
-// CHECK: linalg.fill ins(%[[ZERO]] : f32) outs(%{{.+}} : tensor<8x9xf32>)
+// CHECK: linalg.fill ins(%[[ZERO]] : f32) outs(%{{.+}} : tensor<9x8xf32>)
 // CHECK: linalg.matmul
 func.func @splat_constant_accumulator(%x: tensor<1x4x6x6xf32>, %w: tensor<8x4x2x2xf32>) -> tensor<1x8x3x3xf32> {
   %zeros = arith.constant dense<0.0> : tensor<1x8x3x3xf32>
@@ -70,13 +74,13 @@ func.func @splat_constant_accumulator(%x: tensor<1x4x6x6xf32>, %w: tensor<8x4x2x
 // -----
 
 // The importer without onnxsim accumulates into the bias broadcast along the
-// channels: the matmul accumulates into the bias broadcast along its rows
-// (weights x patches: features are the matmul's rows).
-// CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1) -> (d0)>
+// channels: the matmul accumulates into the bias broadcast along its
+// columns (patches x weights: features are the matmul's columns).
+// CHECK-DAG: #[[COLS:.+]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-DAG: #[[ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @bias_accumulator
-// CHECK: %[[B:.+]] = linalg.generic {indexing_maps = [#[[ROWS]], #[[ID2]]]{{.*}} ins(%arg2 : tensor<8xf32>) outs(%{{.+}} : tensor<8x9xf32>)
-// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<8x16xf32>, tensor<16x9xf32>) outs(%[[B]] : tensor<8x9xf32>)
+// CHECK: %[[B:.+]] = linalg.generic {indexing_maps = [#[[COLS]], #[[ID2]]]{{.*}} ins(%arg2 : tensor<8xf32>) outs(%{{.+}} : tensor<9x8xf32>)
+// CHECK: linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<9x16xf32>, tensor<16x8xf32>) outs(%[[B]] : tensor<9x8xf32>)
 func.func @bias_accumulator(%x: tensor<1x4x6x6xf32>, %w: tensor<8x4x2x2xf32>, %bias: tensor<8xf32>) -> tensor<1x8x3x3xf32> {
   %e = tensor.empty() : tensor<1x8x3x3xf32>
   %b = linalg.broadcast ins(%bias : tensor<8xf32>) outs(%e : tensor<1x8x3x3xf32>) dimensions = [0, 2, 3]

@@ -27,6 +27,7 @@ CASES = {
     "swap-batch-dims": "builtin.module(smartmem-swap-batch-dims)",
     "unbatch-broadcast-matmuls": "builtin.module(smartmem-unbatch-broadcast-matmuls)",
     "patchify-convs": "builtin.module(smartmem-patchify-convs)",
+    "channels-last-convs": "builtin.module(smartmem-channels-last-convs)",
 }
 TOLERANCE = 1e-5
 
