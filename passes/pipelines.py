@@ -140,27 +140,20 @@ CLIP 170 -> 137, 33 -> 0; LLaMA 62 -> 50, 21 -> 9; MobileViT-S 210 -> 201,
 without it in one interleaved run: DeiT-S 1.04x, ViT-B 1.03x, CLIP 1.03x,
 GPT-2 1.02x, LLaMA 1.02x, MobileViT-S 1.01x, SegFormer-B0 0.99x
 (docs/bench/2026-11-22-h200-block-major).
+`smartmem-split-reduction-rows` (last) moves a row split that a
+LayerNorm's normalization reads above its variance reduction: the write-
+through passes make LayerNorms write layouts (Swin's and MobileViT's
+window partition, ConvNeXt's space-to-depth) over split rows, and IREE
+fuses the normalization into the reduction's dispatch only over the same
+loops. Flow census, ampere: Swin-T 229 -> 227 dispatches, 41 -> 38 layout
+moves; MobileViT-S 188 -> 180, 34 -> 25. IREE's own
+`--iree-dispatch-creation-enable-aggressive-reshape-movement` does this
+for every reduction (Swin-T 221 / 36, H200 1.01x; MobileViT-S 177 / 22,
+1.03x: docs/bench/2026-11-22-h200-reshape-flag) but also splits
+contractions' loops, which took three of MobileViT-S's projections off
+the matmul pipeline on valhall; it is not set.
 `smartmem-classify` is not in the pipeline: elimination does not read its
 tags.
-
-IREE flags (`PhasePipeline.iree_flags`, set for SmartMem compiles of the
-pipeline's backends only): `--iree-dispatch-creation-enable-aggressive-
-reshape-movement`. When a LayerNorm writes a layout for its consumer
-(Swin's and MobileViT's window partition, ConvNeXt's space-to-depth), its
-normalizing elementwise op loops over the split rows ([8, 7, 8, 7, 96])
-while its variance reduction loops over [3136, 96]; IREE fuses a consumer
-into a reduction's dispatch only over the same iteration space, and by
-default does not move the expand_shape across the reduction, so the
-normalization ran as an `elementwise_transpose` dispatch of its own. With
-the flag it is fused. Flow census, ampere: Swin-T 229 -> 221 dispatches,
-41 -> 36 layout moves; MobileViT-S 188 -> 177, 34 -> 22; ConvNeXt-T
-130 -> 127, 22 -> 19; ViT-B/16 and DeiT-S 139 -> 140 (their last
-LayerNorm, on padded rows, splits). H200, against the pipeline without it
-in one interleaved run: Swin-T 1.01x, MobileViT-S 1.03x
-(docs/bench/2026-11-22-h200-reshape-flag). Not taken:
-`--iree-dispatch-creation-enable-fuse-padding-into-linalg-consumer-ops`
-(ConvNeXt-T 127 -> 109 dispatches, but IREE 3.13's SPIR-V codegen fails
-on MobileViT-S, stock included, and on Swin-T's padded key rows).
 
 The entries run in order; each names the phase after which it runs.
 """
@@ -172,19 +165,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PhasePipeline:
-    """Run `pipeline` (builtin.module(...)) after IREE's phase `after_phase`, for `backends`.
-
-    `iree_flags` are IREE flags the compile needs for what the pipeline
-    leaves behind (set for the whole SmartMem compile of those backends).
-    """
+    """Run `pipeline` (builtin.module(...)) after IREE's phase `after_phase`, for `backends`."""
 
     after_phase: str
     pipeline: str
     backends: tuple[str, ...] = ("llvm-cpu", "vulkan")
-    iree_flags: tuple[str, ...] = ()
 
-
-AGGRESSIVE_RESHAPE_MOVEMENT = "--iree-dispatch-creation-enable-aggressive-reshape-movement"
 
 SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
     PhasePipeline(
@@ -207,21 +193,8 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
     PhasePipeline(
         "global-optimization",
         "builtin.module(smartmem-pad-softmax-rows,smartmem-pad-contraction-rows,"
-        "smartmem-block-major-slices,canonicalize,cse)",
+        "smartmem-block-major-slices,smartmem-split-reduction-rows,canonicalize,cse)",
         # Subgroup alignment is a GPU concern; on CPUs the padding is only extra work.
         backends=("vulkan",),
-        # A LayerNorm that writes a layout (window partition, space-to-depth)
-        # loops over the split rows; IREE fuses it with its variance
-        # reduction only if the expand_shape is moved across that reduction.
-        iree_flags=(AGGRESSIVE_RESHAPE_MOVEMENT,),
     ),
 )
-
-
-def smartmem_iree_flags(backend: str) -> tuple[str, ...]:
-    """The IREE flags a SmartMem compile for `backend` adds to the target's."""
-    flags: list[str] = []
-    for entry in SMARTMEM_PHASE_PIPELINES:
-        if backend in entry.backends:
-            flags.extend(f for f in entry.iree_flags if f not in flags)
-    return tuple(flags)

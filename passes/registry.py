@@ -30,6 +30,7 @@ PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-concat-slices-to-transpose", "smartmem.passes.concat_slices_to_transpose", "ConcatSlicesToTransposePass"),
     PassEntry("smartmem-pad-softmax-rows", "smartmem.passes.pad_softmax_rows", "PadSoftmaxRowsPass"),
     PassEntry("smartmem-pad-contraction-rows", "smartmem.passes.pad_contraction_rows", "PadContractionRowsPass"),
+    PassEntry("smartmem-split-reduction-rows", "smartmem.passes.split_reduction_rows", "SplitReductionRowsPass"),
     PassEntry("smartmem-block-major-slices", "smartmem.passes.block_major_slices", "BlockMajorSlicesPass"),
     PassEntry("smartmem-swap-batch-dims", "smartmem.passes.swap_batch_dims", "SwapBatchDimsPass"),
     PassEntry("smartmem-unbatch-broadcast-matmuls", "smartmem.passes.unbatch_broadcast_matmuls", "UnbatchBroadcastMatmulsPass"),

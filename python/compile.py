@@ -39,7 +39,7 @@ from smartmem.census import DispatchCensus, census_of_module
 from smartmem.diagnostics import Diagnostic, SmartMemError
 from smartmem.frontend import OnnxNodeInfo, import_model
 from smartmem.passes.pipeline import PipelineError, build_pass_manager, parse_pipeline
-from smartmem.passes.pipelines import SMARTMEM_PHASE_PIPELINES, PhasePipeline, smartmem_iree_flags
+from smartmem.passes.pipelines import SMARTMEM_PHASE_PIPELINES, PhasePipeline
 
 # IREE's phases in order (`iree-compile --compile-to=` values).
 PHASES: tuple[str, ...] = (
@@ -301,8 +301,7 @@ class Compiler:
         self.session = api.Session()
         self.context = self.session.context
         self.context.load_all_available_dialects()
-        smartmem_flags = smartmem_iree_flags(options.target.backend) if options.smartmem else ()
-        self.flags = options.target.iree_flags() + smartmem_flags + options.extra_flags
+        self.flags = options.target.iree_flags() + options.extra_flags
         try:
             self.session.set_flags(*self.flags)
         except ValueError as error:

@@ -28,7 +28,7 @@ import numpy as np
 from smartmem.census import census_of_flow_text
 from smartmem.context import make_context
 from smartmem.passes.pipeline import build_pass_manager, parse_pipeline
-from smartmem.passes.pipelines import SMARTMEM_PHASE_PIPELINES, PhasePipeline, smartmem_iree_flags
+from smartmem.passes.pipelines import SMARTMEM_PHASE_PIPELINES, PhasePipeline
 from iree.compiler import ir
 
 BIN = pathlib.Path(sys.executable).parent
@@ -63,7 +63,6 @@ def smartmem_compile_to(smart_input: pathlib.Path, work: pathlib.Path, flags: li
     between them; `smart_input` is the IR after the `input` pipeline.
     """
     current, phase = smart_input, "input"
-    flags = [*flags, *smartmem_iree_flags("vulkan")]
     for entry in _vulkan_phases():
         if entry.after_phase == "input":
             continue

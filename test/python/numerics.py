@@ -27,7 +27,6 @@ from iree.compiler import ir
 
 from smartmem.context import make_context
 from smartmem.passes.pipeline import build_pass_manager, parse_pipeline
-from smartmem.passes.pipelines import smartmem_iree_flags
 
 RUN_MODULE = pathlib.Path(sys.executable).with_name("iree-run-module")
 TARGET_FLAGS = {
@@ -60,11 +59,9 @@ def apply_pipeline(text: str, pipeline: str) -> str:
     return str(module)
 
 
-def _compile(text: str, target: str, smartmem: bool = False) -> bytes:
-    """Compile for `target`; with `smartmem`, with the IREE flags a SmartMem compile adds."""
+def _compile(text: str, target: str) -> bytes:
     flags, _ = TARGET_FLAGS[target]
-    extra = list(smartmem_iree_flags(target)) if smartmem else []
-    return ireec.compile_str(text, extra_args=flags + extra)
+    return ireec.compile_str(text, extra_args=flags)
 
 
 def _run(vmfb: bytes, function: str, inputs: list[np.ndarray], target: str, n_results: int) -> list[np.ndarray]:
@@ -115,7 +112,7 @@ def compare_function(text: str, function: str, pipeline: str, target: str, seed:
     inputs = [rng.standard_normal(shape).astype(dtype) for shape, dtype in shapes]
     optimized = apply_pipeline(text, pipeline)
     stock_out = _run(_compile(text, target), function, inputs, target, n_results)
-    new_out = _run(_compile(optimized, target, smartmem=True), function, inputs, target, n_results)
+    new_out = _run(_compile(optimized, target), function, inputs, target, n_results)
     if not stock_out or len(stock_out) != len(new_out):
         raise RuntimeError(f"{function}: got {len(stock_out)} stock and {len(new_out)} optimized results")
     errors = []

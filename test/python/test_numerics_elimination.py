@@ -28,6 +28,7 @@ CASES = {
     "unbatch-broadcast-matmuls": "builtin.module(smartmem-unbatch-broadcast-matmuls)",
     "patchify-convs": "builtin.module(smartmem-patchify-convs)",
     "channels-last-convs": "builtin.module(smartmem-channels-last-convs)",
+    "split-reduction-rows": "builtin.module(smartmem-split-reduction-rows)",
 }
 TOLERANCE = 1e-5
 
