@@ -27,11 +27,16 @@ space-to-depth patches (smartmem-patchify-convs: IREE gives those
 convolutions its generic kernel; H200 against the pipeline without it:
 ConvNeXt-T 1.57x, SegFormer-B0 1.05x, the rest unchanged; ConvNeXt-T
 125 -> 130 dispatches, the one model that gains any, for 16.9 -> 10.9 ms);
-convolutions next to channels-last data run channels last
-(smartmem-channels-last-convs: IREE's SPIR-V convolution kernels are
-tuned for NHWC; ConvNeXt-T's 7x7 depthwise ones take 409 us NCHW and 30 us
-NHWC on an H200; against the pipeline without it: ConvNeXt-T 1.37x,
-MobileViT-S 1.14x, SegFormer-B0 1.05x, docs/bench/2026-11-22-h200-channels-last);
+convolutions and poolings run channels last
+(smartmem-channels-last-convs{everywhere=true}: IREE's SPIR-V convolution
+kernels are tuned for NHWC; ConvNeXt-T's 7x7 depthwise ones take 409 us
+NCHW and 30 us NHWC on an H200, a 1x1 one 1024 -> 256 at 14x14 1247 us
+and 78 us; full convolutions whose output width IREE's NCHW kernel tiles
+well stay; against the pipeline without it: ConvNeXt-T 1.37x, MobileViT-S
+1.14x, SegFormer-B0 1.05x (next to channels-last data only,
+docs/bench/2026-11-22-h200-channels-last), then ResNet-50 2.65x,
+MobileNetV2 2.10x, SegFormer-B0 1.58x more with everywhere=true
+(docs/bench/2026-11-22-h200-channels-last-everywhere));
 batch matmuls against one broadcast weight become matmuls (so the
 weight no longer reads the batch loop); batched attention regions whose
 two batch dims are (window, head) are stored head-major
@@ -178,7 +183,7 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
         "builtin.module(smartmem-fold-rolls,"
         "smartmem-concat-slices-to-transpose,"
         "smartmem-patchify-convs,"
-        "smartmem-channels-last-convs,"
+        "smartmem-channels-last-convs{everywhere=true},"
         "smartmem-unbatch-broadcast-matmuls,"
         "smartmem-swap-batch-dims,"
         "smartmem-form-relayouts,"

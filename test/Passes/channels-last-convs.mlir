@@ -1,4 +1,5 @@
 // RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-channels-last-convs)' %s | FileCheck %s
+// RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-channels-last-convs{everywhere=true})' %s | FileCheck %s --check-prefix=EVERY
 
 // ConvNeXt's depthwise convolution: padded NCHW input, result permuted to
 // channels last for the LayerNorm. The pad moves behind the input
@@ -86,6 +87,10 @@ func.func @conv_read_as_tokens(%x: tensor<1x4x5x5xf32>, %w: tensor<8x4x3x3xf32>)
 // CHECK-LABEL: func.func @strided_full_conv_kept
 // CHECK: linalg.conv_2d_nchw_fchw
 // CHECK-NOT: nhwc
+// With everywhere=true it goes channels last: its output width (3) is not
+// a multiple of 8.
+// EVERY-LABEL: func.func @strided_full_conv_kept
+// EVERY: linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
 func.func @strided_full_conv_kept(%x: tensor<1x4x7x7xf32>, %w: tensor<8x4x3x3xf32>) -> tensor<1x9x8xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x8x3x3xf32>
@@ -104,6 +109,9 @@ func.func @strided_full_conv_kept(%x: tensor<1x4x7x7xf32>, %w: tensor<8x4x3x3xf3
 // CHECK-LABEL: func.func @channels_first_neighbours_kept
 // CHECK: linalg.depthwise_conv_2d_nchw_chw
 // CHECK-NOT: nhwc
+// With everywhere=true the whole CNN goes channels last, this one too.
+// EVERY-LABEL: func.func @channels_first_neighbours_kept
+// EVERY: linalg.depthwise_conv_2d_nhwc_hwc
 func.func @channels_first_neighbours_kept(%x: tensor<1x8x6x6xf32>, %w: tensor<8x3x3xf32>) -> tensor<1x8x4x4xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x8x4x4xf32>
@@ -126,6 +134,46 @@ func.func @spatial_transpose_kept(%x: tensor<1x8x6x6xf32>, %w: tensor<8x3x3xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
   %c = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%s, %w : tensor<1x8x6x6xf32>, tensor<8x3x3xf32>) outs(%f : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
   return %c : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// A ResNet-like chain between NCHW operators, with everywhere=true: the
+// max pooling (its -inf pad moved behind the transpose), the 1x1
+// convolution and the 3x3 one at width 6 run channels last; the 3x3
+// convolution at width 8 stays NCHW (IREE's NCHW kernel tiles widths that
+// are multiples of 8 well). Without the option all of them stay.
+// CHECK-LABEL: func.func @cnn_everywhere
+// CHECK-NOT: nhwc
+// EVERY-LABEL: func.func @cnn_everywhere
+// EVERY: %[[PT:.+]] = tensor.pad %{{.+}} low[0, 1, 1, 0] high[0, 1, 1, 0]
+// EVERY: linalg.pooling_nhwc_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%[[PT]], %{{.+}} : tensor<1x18x18x4xf32>, tensor<3x3xf32>) outs(%{{.+}} : tensor<1x8x8x4xf32>)
+// EVERY: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x8x8x4xf32>, tensor<1x1x4x8xf32>)
+// EVERY: linalg.conv_2d_nchw_fchw {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x8x10x10xf32>, tensor<8x8x3x3xf32>)
+// EVERY: linalg.conv_2d_nhwc_hwcf {{.*}} ins(%{{.+}}, %{{.+}} : tensor<1x8x8x8xf32>, tensor<3x3x8x8xf32>) outs(%{{.+}} : tensor<1x6x6x8xf32>)
+func.func @cnn_everywhere(%x: tensor<1x4x16x16xf32>, %w1: tensor<8x4x1x1xf32>, %w2: tensor<8x8x3x3xf32>, %w3: tensor<8x8x3x3xf32>) -> tensor<1x8x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant -3.40282347E+38 : f32
+  %px = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %ninf : f32
+  } : tensor<1x4x16x16xf32> to tensor<1x4x18x18xf32>
+  %win = tensor.empty() : tensor<3x3xf32>
+  %ep = tensor.empty() : tensor<1x4x8x8xf32>
+  %fp = linalg.fill ins(%ninf : f32) outs(%ep : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %pool = linalg.pooling_nchw_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%px, %win : tensor<1x4x18x18xf32>, tensor<3x3xf32>) outs(%fp : tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %e1 = tensor.empty() : tensor<1x8x8x8xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %c1 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%pool, %w1 : tensor<1x4x8x8xf32>, tensor<8x4x1x1xf32>) outs(%f1 : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %p1 = tensor.pad %c1 low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x8x8xf32> to tensor<1x8x10x10xf32>
+  %c2 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%p1, %w2 : tensor<1x8x10x10xf32>, tensor<8x8x3x3xf32>) outs(%f1 : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %e3 = tensor.empty() : tensor<1x8x6x6xf32>
+  %f3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %c3 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%c2, %w3 : tensor<1x8x8x8xf32>, tensor<8x8x3x3xf32>) outs(%f3 : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  return %c3 : tensor<1x8x6x6xf32>
 }
 
 // -----

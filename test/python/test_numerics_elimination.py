@@ -30,11 +30,17 @@ CASES = {
     "channels-last-convs": "builtin.module(smartmem-channels-last-convs)",
     "split-reduction-rows": "builtin.module(smartmem-split-reduction-rows)",
 }
+# Lit files whose chunks are also checked under another option set: (file, label, pipeline).
+EXTRA_CASES = (
+    ("channels-last-convs", "everywhere", "builtin.module(smartmem-channels-last-convs{everywhere=true})"),
+)
 TOLERANCE = 1e-5
 
 
 def _cases():
-    for test_name, pipeline in CASES.items():
+    runs = [(name, name, pipeline) for name, pipeline in CASES.items()]
+    runs += [(name, f"{name}{{{label}}}", pipeline) for name, label, pipeline in EXTRA_CASES]
+    for test_name, case_id, pipeline in runs:
         text = (ROOT / "test" / "Passes" / f"{test_name}.mlir").read_text()
         for chunk in text.split("// -----"):
             match = re.search(r"func\.func @(\w+)", chunk)
@@ -42,7 +48,7 @@ def _cases():
                 continue
             if re.search(r"tensor<[^>]*\?", chunk):
                 continue  # random inputs need static shapes; dynamic cases are negatives
-            yield pytest.param(chunk, match.group(1), pipeline, id=f"{test_name}:{match.group(1)}")
+            yield pytest.param(chunk, match.group(1), pipeline, id=f"{case_id}:{match.group(1)}")
 
 
 @pytest.mark.parametrize("chunk,function,pipeline", list(_cases()))

@@ -99,7 +99,7 @@ def blob_bytes(blob: dict[str, tuple[int, bytes]]) -> bytes:
 
 
 def pack_model(bench: Path, target: Target, model: str, bundle: Path, reference_target: Target | None,
-               variants: tuple[str, ...]) -> dict[str, object]:
+               variants: tuple[str, ...], splat_weights: bool = False) -> dict[str, object]:
     art = artifact_dir(bench, model, target)
     zoo = model_paths(model)
     shutil.copy(zoo.input, bundle / f"{model}.input.npy")
@@ -117,11 +117,17 @@ def pack_model(bench: Path, target: Target, model: str, bundle: Path, reference_
         reports[variant] = json.loads(meta.read_text())["report"]
         shutil.copy(vmfb, bundle / f"{model}.{variant}.vmfb")
         specs[variant] = stand_ins(vmfb.with_suffix(".irpa"), blob, data)
-    made_real = weights.keep_permutations_real(specs, data, blob)
-    base = specs.get("stock", [])
-    mismatched = sorted({n for v, sp in specs.items() if v != "stock" for n in weights.unmatched(base, sp)})
+    if splat_weights:
+        # Timings only: permuted weights that would travel real make the bundle too big.
+        made_real, mismatched = [], ["all (--splat-weights)"]
+    else:
+        made_real = weights.keep_permutations_real(specs, data, blob)
+        base = specs.get("stock", [])
+        mismatched = sorted({n for v, sp in specs.items() if v != "stock" for n in weights.unmatched(base, sp)})
     entry["weights"] = "splat" if mismatched else "stand-in"
-    if mismatched:
+    if splat_weights:
+        entry["weights_note"] = "splat weights forced by --splat-weights: timings only, numerics not comparable"
+    elif mismatched:
         entry["weights_note"] = f"{len(mismatched)} SmartMem parameters match no stock parameter, e.g. {mismatched[0]}"
     for variant in variants:
         scope = reports[variant].get("outputs", {}).get("parameter_scope", "model")
@@ -161,14 +167,15 @@ def pack_model(bench: Path, target: Target, model: str, bundle: Path, reference_
 
 
 def pack(bench: Path, target: Target, models: list[str], bundle: Path,
-         reference_target: Target | None, variants: tuple[str, ...] = VARIANTS) -> dict[str, object]:
+         reference_target: Target | None, variants: tuple[str, ...] = VARIANTS,
+         splat_weights: bool = False) -> dict[str, object]:
     if bundle.exists():
         shutil.rmtree(bundle)
     bundle.mkdir(parents=True)
     manifest: dict[str, object] = {"target": target.spec, "models": []}
     for model in models:
         try:
-            entry = pack_model(bench, target, model, bundle, reference_target, variants)
+            entry = pack_model(bench, target, model, bundle, reference_target, variants, splat_weights)
         except MissingModule as exc:
             print(f"pack: warning: {exc}; left out", file=sys.stderr)
             for leftover in bundle.glob(f"{model}.*"):
@@ -189,12 +196,14 @@ def main() -> int:
     p.add_argument("--bundle", type=Path, default=Path(".devbundle"))
     p.add_argument("--reference-target", default="vulkan:llvmpipe", help="'' for none")
     p.add_argument("--variants", default=",".join(VARIANTS), help="variants to ship (default: stock,smartmem)")
+    p.add_argument("--splat-weights", action="store_true",
+                   help="ship splat parameter archives (timings only; for permuted weights too big to travel)")
     args = p.parse_args()
     try:
         ref = Target.parse(args.reference_target) if args.reference_target else None
         manifest = pack(args.bench, Target.parse(args.target),
                         [m for m in args.models.split(",") if m], args.bundle, ref,
-                        tuple(v for v in args.variants.split(",") if v))
+                        tuple(v for v in args.variants.split(",") if v), args.splat_weights)
     except (BenchError, ValueError, OSError, subprocess.CalledProcessError) as exc:
         print(f"pack: error: {exc}", file=sys.stderr)
         return 1
