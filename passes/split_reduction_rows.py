@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from iree.compiler import ir
-from iree.compiler.dialects import linalg, tensor
+from iree.compiler.dialects import linalg
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, reassociation_groups, static_shaped, user_ops
 from smartmem.passes.fold_layout_chains import (
     _expand,
     _is_contraction_generic,
-    _is_elementwise,
     _maps_and_iterators,
     _num_inputs,
     _uses_linalg_index,
@@ -112,9 +111,13 @@ class SplitReductionRowsPass(ModulePass):
     iteration space, and its reshape propagation moves a split neither
     across a reduction nor above a value read by two ops, so the
     normalization ran as an `elementwise_transpose` dispatch of its own.
-    This pass moves each split up through the generics producing its
-    source, reductions included, when every reader of that source takes
-    the same split; the whole LayerNorm then loops over the split rows.
+    This pass moves such a split up through the generics producing its
+    source, across the variance reduction and on through the centering,
+    whenever every reader of a source takes the same split. It stops below
+    a second reduction (the mean, which is then read through a split) and
+    at the normalization's input (read by the mean and the centering); IREE
+    moves what is left its own way. The normalization and the variance
+    reduction then loop over the same split rows and share a dispatch.
     Unlike IREE's `--iree-dispatch-creation-enable-aggressive-reshape-
     movement`, which also splits contractions, it never splits a
     contraction's loops: the flag took MobileViT-S's unfolded projections
@@ -137,9 +140,11 @@ class SplitReductionRowsPass(ModulePass):
         %b = linalg.generic {broadcast along d4} ins(%r) -> 8x7x8x7x96
         %y = linalg.generic {maps to 8x8x7x7x96} ins(%x_split, %b)
 
-    and so on up (%sq_split moves above the square, the mean, ...).
+    and so on up (%sq_split moves above the square and the centering).
 
-    Refuses: sources read unsplit or split differently by another op,
+    Refuses: splits with no reduction behind them through single-reader
+    elementwise ops (IREE moves those), sources read unsplit or split
+    differently by another op, a second reduction, a normalization's input,
     contractions and named ops, ops reading `linalg.index`,
     non-projected-permutation maps, and dynamic shapes.
 
