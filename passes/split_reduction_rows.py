@@ -20,6 +20,11 @@ from smartmem.passes.layout_chain import expand_loops, reindex_operand_map
 MAX_ELEMENTWISE_BETWEEN = 6
 
 
+def _reduces(op: ir.Operation | None) -> bool:
+    """Whether `op` is a generic with a reduction loop."""
+    return op is not None and op.name == "linalg.generic" and "reduction" in _maps_and_iterators(op)[1]
+
+
 def _movable(op: ir.Operation) -> bool:
     """A generic a split can move above: one result, projected-permutation maps, no linalg.index, no contraction.
 
@@ -41,8 +46,7 @@ def _reaches_reduction(split: ir.Operation) -> bool:
         op = defining_op(value)
         if op is None or not _movable(op) or len(user_ops(op.results[0])) != 1:
             return False
-        _, iterators = _maps_and_iterators(op)
-        if "reduction" in iterators:
+        if _reduces(op):
             return True
         inputs = [v for v in op.operands[:_num_inputs(op)] if defining_op(v) is not None]
         if len(inputs) != 1:
@@ -170,26 +174,22 @@ class SplitReductionRowsPass(ModulePass):
                     self.no_match(split, "no reduction behind it through single-reader elementwise ops")
             while work:
                 split, crossed = work.pop(0)
-                producer = defining_op(split.operands[0])
-                reducing = (producer is not None and producer.name == "linalg.generic"
-                            and "reduction" in _maps_and_iterators(producer)[1])
+                reducing = _reduces(defining_op(split.operands[0]))
                 if reducing and crossed:
                     self.no_match(split, "a second reduction: the split stays below it")
                     continue
-                pending = [w for w, _ in work]
-                moved = self.move(split, pending)
+                moved = self.move(split, work)
                 if isinstance(moved, str):
                     self.no_match(split, moved)
                     continue
-                work = [(w, c) for w, c in work if any(w == q for q in pending)]
                 work.extend((op, crossed or reducing) for op in (defining_op(v) for v in moved.operands)
                             if op is not None and op.name == "tensor.expand_shape")
 
-    def move(self, split: ir.Operation, pending: list[ir.Operation]) -> ir.Operation | str:
+    def move(self, split: ir.Operation, work: list[tuple[ir.Operation, bool]]) -> ir.Operation | str:
         """Move `split` (and the same splits of the same source) above the source's producer.
 
         Returns the rebuilt producer, or why not. The splits it replaces are
-        erased, and dropped from `pending` first.
+        erased, and dropped from the worklist `work` first.
         """
         if not static_shaped(split.results[0]) or not static_shaped(split.operands[0]):
             return "dynamic shape"
@@ -200,15 +200,14 @@ class SplitReductionRowsPass(ModulePass):
         if not _same_split(readers):
             return "another op reads the source unsplit or split differently"
         behind = [op for reader in readers for op in user_ops(reader.results[0])]
-        if len(behind) > 1 and any(op.name == "linalg.generic" and "reduction" in _maps_and_iterators(op)[1]
-                                   for op in behind):
+        if len(behind) > 1 and any(_reduces(op) for op in behind):
             return "the source is a normalization's input (read by a reduction and another op)"
         groups = reassociation_groups(split)
         shape = list(ir.RankedTensorType(split.results[0].type).shape)
         rebuilt = _move_split_above(producer, groups, shape)
         if rebuilt is None:
             return "a split dim is not a loop of the producer"
-        pending[:] = [w for w in pending if not any(w == reader for reader in readers)]
+        work[:] = [(w, c) for w, c in work if not any(w == reader for reader in readers)]
         for reader in readers:
             reader.results[0].replace_all_uses_with(rebuilt.results[0])
             reader.erase()
