@@ -8,17 +8,17 @@ from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, reassociation_groups, static_shaped, static_slice, user_ops
-from smartmem.passes.fold_layout_chains import (
-    _build_contraction_body,
-    _is_contraction_generic,
-    _maps_and_iterators,
-    _num_inputs,
-    _reassociation,
-    _uses_linalg_index,
-)
 from smartmem.passes.matmul_form import off_matmul_pipeline
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal
-from smartmem.passes.write_through_layout_chains import _fill
+from smartmem.passes.linalg_ops import (
+    num_inputs,
+    maps_and_iterators,
+    is_contraction_generic,
+    uses_linalg_index,
+    reassociation_attr,
+    fill,
+    build_contraction_body,
+)
 
 _PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
 
@@ -189,12 +189,12 @@ def plan_block_major(op: ir.Operation, result_dim: int, blocks: int) -> BlockPla
     """Plan writing `op`'s result with dim `result_dim` split into `blocks` blocks, block index outermost."""
     if op.name not in _PRODUCERS or len(op.results) != 1:
         return f"{op.name} is not a one-result linalg op"
-    if op.name == "linalg.generic" and _uses_linalg_index(op):
+    if op.name == "linalg.generic" and uses_linalg_index(op):
         return "body uses linalg.index"
     if any(not static_shaped(v) for v in op.operands):
         return "dynamic shape"
-    maps, iterators = _maps_and_iterators(op)
-    n_inputs = _num_inputs(op)
+    maps, iterators = maps_and_iterators(op)
+    n_inputs = num_inputs(op)
     for m, operand in zip(maps, op.operands):
         if any(not isinstance(e, (ir.AffineDimExpr, ir.AffineConstantExpr)) for e in m.results):
             return "an operand map has a non-dimension expression"
@@ -228,7 +228,7 @@ def plan_block_major(op: ir.Operation, result_dim: int, blocks: int) -> BlockPla
             # under a bias add) with this op: a reshape between them would not.
             plan.producers[i] = producer_plan
     new_maps, new_iterators = _planned_maps(plan, maps, iterators, n_inputs)
-    if op.name != "linalg.generic" or _is_contraction_generic(op):
+    if op.name != "linalg.generic" or is_contraction_generic(op):
         new_sizes = [blocks] + sizes
         new_sizes[loop + 1] //= blocks
         kept = [index for index, size in enumerate(new_sizes) if size != 1]
@@ -242,14 +242,14 @@ def plan_block_major(op: ir.Operation, result_dim: int, blocks: int) -> BlockPla
 
 
 def _init_refusal(op: ir.Operation) -> str:
-    init = op.operands[_num_inputs(op)]
+    init = op.operands[num_inputs(op)]
     owner = defining_op(init)
     if owner is not None and owner.name == "tensor.empty":
         return ""
     fill_of = defining_op(owner.operands[1]) if owner is not None and owner.name == "linalg.fill" else None
     if fill_of is not None and fill_of.name == "tensor.empty":
         return ""
-    if op.name == "linalg.generic" and not _is_contraction_generic(op):
+    if op.name == "linalg.generic" and not is_contraction_generic(op):
         block = op.regions[0].blocks[0]
         if not list(block.arguments[len(block.arguments) - 1].uses):
             return ""
@@ -286,14 +286,14 @@ def _split_dim(value: ir.Value, dim: int, blocks: int) -> ir.Value:
     new_shape = shape[:dim] + [blocks, shape[dim] // blocks] + shape[dim + 1:]
     groups = tuple((d,) if d < dim else (d, d + 1) if d == dim else (d + 1,) for d in range(len(shape)))
     result_type = ir.RankedTensorType.get(new_shape, value_type.element_type)
-    return tensor.ExpandShapeOp(result_type, value, _reassociation(groups), [], new_shape).result
+    return tensor.ExpandShapeOp(result_type, value, reassociation_attr(groups), [], new_shape).result
 
 
 def _build(plan: BlockPlan) -> ir.Value:
     """Create the rewritten op of `plan` (and of its producers) in front of the old one; its new result."""
     op = plan.op
-    maps, iterators = _maps_and_iterators(op)
-    n_inputs = _num_inputs(op)
+    maps, iterators = maps_and_iterators(op)
+    n_inputs = num_inputs(op)
     inputs: list[ir.Value] = []
     for i, operand in enumerate(list(op.operands)[:n_inputs]):
         if i in plan.producers:
@@ -319,7 +319,7 @@ def _build(plan: BlockPlan) -> ir.Value:
         inputs = [_without_unit_dims(v, m, kept) for v, m in zip(inputs, new_maps)]
         out_kept = _kept_dims(new_maps[n_inputs], kept)
         empty = tensor.EmptyOp([out_shape[d] for d in out_kept], old_type.element_type).result
-        init = _fill(fill_value, empty) if fill_value is not None else empty
+        init = fill(fill_value, empty) if fill_value is not None else empty
         compact_maps, compact_iterators = _compact_loops(new_maps, new_iterators, kept)
         generic = linalg.GenericOp(
             [empty.type], inputs, [init],
@@ -329,7 +329,7 @@ def _build(plan: BlockPlan) -> ir.Value:
         if op.name == "linalg.generic":
             op.regions[0].blocks[0].append_to(generic.regions[0])
         else:
-            _build_contraction_body(generic, [ir.RankedTensorType(v.type).element_type for v in inputs + [init]])
+            build_contraction_body(generic, [ir.RankedTensorType(v.type).element_type for v in inputs + [init]])
         return _with_unit_dims(generic.results[0], ir.RankedTensorType.get(out_shape, old_type.element_type), out_kept)
 
 
@@ -371,13 +371,13 @@ def _without_unit_dims(value: ir.Value, m: ir.AffineMap, kept_loops: list[int]) 
     if len(kept) == value_type.rank:
         return value
     result_type = ir.RankedTensorType.get([value_type.shape[d] for d in kept], value_type.element_type)
-    return tensor.CollapseShapeOp(result_type, value, _reassociation(_unit_reassociation(value_type.rank, kept))).result
+    return tensor.CollapseShapeOp(result_type, value, reassociation_attr(_unit_reassociation(value_type.rank, kept))).result
 
 
 def _with_unit_dims(value: ir.Value, full_type: ir.RankedTensorType, kept: list[int]) -> ir.Value:
     if len(kept) == full_type.rank:
         return value
-    groups = _reassociation(_unit_reassociation(full_type.rank, kept))
+    groups = reassociation_attr(_unit_reassociation(full_type.rank, kept))
     return tensor.ExpandShapeOp(full_type, value, groups, [], list(full_type.shape)).result
 
 
@@ -412,7 +412,7 @@ def apply_block_major(plan: BlockPlan, reads: BlockReads) -> None:
                 tuple(i + 1 for i in g) for g in reassociation_groups(reads.expand)
             )
             new_value = tensor.ExpandShapeOp(
-                ir.RankedTensorType.get(shape, expanded_type.element_type), new_value, _reassociation(groups), [], shape
+                ir.RankedTensorType.get(shape, expanded_type.element_type), new_value, reassociation_attr(groups), [], shape
             ).result
     full = list(ir.RankedTensorType(new_value.type).shape)
     for user in reads.slices:

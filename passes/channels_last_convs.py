@@ -8,7 +8,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, static_shaped
-from smartmem.passes.fold_layout_chains import _chains_after
+from smartmem.passes.fold_layout_chains import chains_after
 from smartmem.passes.layout_chain import AtomChain, chain_of
 from smartmem.passes.materialize_relayouts import transposed
 from smartmem.passes.patchify_convs import accumulator_of
@@ -238,4 +238,4 @@ class ChannelsLastConvsPass(ModulePass):
         chain = chain_of(image)
         if chain is not None and not chain[2].is_identity() and _channels_innermost_in_source(chain[2], 1):
             return True
-        return any(_channels_innermost_in_result(chain, 1) for _, chain in _chains_after(result))
+        return any(_channels_innermost_in_result(chain, 1) for _, chain in chains_after(result))

@@ -24,8 +24,8 @@ from smartmem.passes.base import static_slice
 from smartmem.passes.concat_slices_to_transpose import strided_view
 from smartmem.passes.layout_chain import chain_of, chain_step
 from smartmem.passes.matmul_form import OFF_MATMUL_PIPELINE
+from smartmem.passes.linalg_ops import CONSTANT_SOURCES, is_contraction_generic, uses_linalg_index
 
-_CONSTANT_SOURCES = ("arith.constant", "util.global.load", "flow.tensor.constant")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def _moves(module: ir.Operation) -> list[ir.Operation]:
             found.append(op)
         elif op.name == "tensor.extract_slice":
             owner = op.operands[0].owner
-            constant = isinstance(owner, (ir.OpView, ir.Operation)) and owner.name in _CONSTANT_SOURCES
+            constant = isinstance(owner, (ir.OpView, ir.Operation)) and owner.name in CONSTANT_SOURCES
             if not constant and not is_contiguous_slice(op):
                 found.append(op)
         elif op.name in ("linalg.transpose", "linalg.generic", "smartmem.relayout"):
@@ -117,7 +117,7 @@ def _reason(op: ir.Operation) -> str:
                 return "cyclic shift (roll): needs modular indexing, which IREE cannot tile"
         return "concat of computed pieces: no single source to index"
     owner = op.operands[0].owner
-    if isinstance(owner, (ir.OpView, ir.Operation)) and owner.name in _CONSTANT_SOURCES:
+    if isinstance(owner, (ir.OpView, ir.Operation)) and owner.name in CONSTANT_SOURCES:
         return "constant source: folded at load time by IREE's const-eval"
     value_users = set()
     gathers = False
@@ -145,9 +145,7 @@ def _reason(op: ir.Operation) -> str:
 
 
 def _uses_index(op: ir.Operation) -> bool:
-    from smartmem.passes.fold_layout_chains import _uses_linalg_index
-
-    return _uses_linalg_index(op.operation if isinstance(op, ir.OpView) else op)
+    return uses_linalg_index(op.operation if isinstance(op, ir.OpView) else op)
 
 
 def _kept_by_layout_rule(op: ir.Operation) -> str:
@@ -160,9 +158,7 @@ def _kept_by_layout_rule(op: ir.Operation) -> str:
     ways the chain could go: folded into a contraction reading it, or
     written by the contraction computing it (directly or through a bias add).
     """
-    from smartmem.passes.fold_layout_chains import (
-        _chains_after, _contraction_behind, _is_contraction_generic, _rewrite,
-    )
+    from smartmem.passes.fold_layout_chains import chains_after, _contraction_behind, _rewrite
     from smartmem.passes.write_through_layout_chains import contraction_write_refusal
 
     ends, frontier = [], [op]
@@ -184,13 +180,13 @@ def _kept_by_layout_rule(op: ir.Operation) -> str:
             source, op_atoms = chain_source, atoms
         for use in end.results[0].uses:
             reader = use.owner.operation if isinstance(use.owner, ir.OpView) else use.owner
-            if reader.name in ("linalg.matmul", "linalg.batch_matmul") or _is_contraction_generic(reader):
+            if reader.name in ("linalg.matmul", "linalg.batch_matmul") or is_contraction_generic(reader):
                 refusal = _rewrite(reader, use.operand_number, chain_source, atoms, plan_only=True)
                 if isinstance(refusal, str) and refusal.startswith("kept:"):
                     return _short(refusal)
             if reader.name in ("linalg.matmul", "linalg.batch_matmul"):
                 # Folding would make it a generic that IREE sinks a later transpose into.
-                for _, after in _chains_after(reader.results[0]):
+                for _, after in chains_after(reader.results[0]):
                     order_after = tuple(a for dim in after.result_dims for a in dim)
                     refusal = contraction_write_refusal(reader, after, order_after)
                     if refusal:

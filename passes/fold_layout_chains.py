@@ -5,21 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iree.compiler import ir
-from iree.compiler.dialects import arith, linalg, tensor
+from iree.compiler.dialects import linalg, tensor
 
 from smartmem.passes.base import ModulePass, ops_where
 from smartmem.passes.matmul_form import off_matmul_pipeline, short_reduction_pieces
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal, reduction_layout_refusal
 from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step, expand_loops, reindex_operand_map
+from smartmem.passes.linalg_ops import (
+    CONSTANT_SOURCES,
+    num_inputs,
+    maps_and_iterators,
+    is_elementwise,
+    is_contraction_generic,
+    uses_linalg_index,
+    reassociation_attr,
+    expand_to,
+    build_contraction_body,
+)
 
-_CONSTANT_SOURCES = frozenset({
-    "arith.constant", "util.global.load", "util.global.load.indirect", "flow.tensor.constant",
-    "torch.vtensor.literal",
-})
-_DEFAULT_MAPS = {
-    "linalg.matmul": "[affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]",
-    "linalg.batch_matmul": "[affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>]",
-}
 _DEFAULT_ITERATORS = {
     "linalg.matmul": ("parallel", "parallel", "reduction"),
     "linalg.batch_matmul": ("parallel", "parallel", "parallel", "reduction"),
@@ -159,15 +162,15 @@ class FoldLayoutChainsPass(ModulePass):
 
     def fold_one(self, op: ir.Operation) -> ir.Operation | None:
         """Fold the first foldable chain operand of `op`; the new op or None."""
-        is_contraction = op.name != "linalg.generic" or _is_contraction_generic(op)
+        is_contraction = op.name != "linalg.generic" or is_contraction_generic(op)
         if is_contraction and not self.options.contractions:
             return None
         if not is_contraction and not self.options.elementwise:
             return None
-        if op.name == "linalg.generic" and _uses_linalg_index(op):
+        if op.name == "linalg.generic" and uses_linalg_index(op):
             self.no_match(op, "body uses linalg.index")
             return None
-        n_inputs = _num_inputs(op)
+        n_inputs = num_inputs(op)
         consumer = op.name
         for index in range(n_inputs):
             found = chain_of(op.operands[index])
@@ -213,10 +216,10 @@ class FoldLayoutChainsPass(ModulePass):
     ) -> str:
         owner = source.owner
         owner_name = owner.name if isinstance(owner, (ir.OpView, ir.Operation)) else ""
-        if owner_name in _CONSTANT_SOURCES:
+        if owner_name in CONSTANT_SOURCES:
             return f"chain source is a constant ({owner_name}): const-eval folds it"
         if atoms.is_identity() and not any(_is_permute(c) for c in chain_ops):
-            if not (self.options.reshapes and _is_elementwise(op) and _is_contraction_result(source)):
+            if not (self.options.reshapes and is_elementwise(op) and _is_contraction_result(source)):
                 return "chain only reshapes: free in IREE"
             if not any(len(dim) > 1 for dim in atoms.result_dims):
                 return "chain only splits dims: the consumer would not change"
@@ -227,14 +230,14 @@ class FoldLayoutChainsPass(ModulePass):
             # sunk into its output. Fold only if that keeps it a matmul.
             from smartmem.passes.write_through_layout_chains import contraction_write_refusal
 
-            for chain_source, after in _chains_after(op.results[0]):
+            for chain_source, after in chains_after(op.results[0]):
                 order = tuple(a for dim in after.result_dims for a in dim)
                 reason = contraction_write_refusal(op, after, order)
                 if reason:
                     return reason.replace(
                         "writing through", "folding (IREE then sinks the transpose after it into it)"
                     )
-        if not _is_contraction_generic(op) and op.name == "linalg.generic" and not atoms.is_identity():
+        if not is_contraction_generic(op) and op.name == "linalg.generic" and not atoms.is_identity():
             contraction = _contraction_behind(source)
             if contraction is not None:
                 # IREE's transpose propagation would move this permuted read
@@ -296,23 +299,17 @@ def _is_permute(op: ir.Operation) -> bool:
     return step is not None and step.kind == "permute"
 
 
-def _is_elementwise(op: ir.Operation) -> bool:
-    if op.name != "linalg.generic":
-        return False
-    return all("parallel" in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"]))
-
-
 def _is_contraction_result(value: ir.Value) -> bool:
     owner = value.owner
     if not isinstance(owner, (ir.OpView, ir.Operation)):
         return False
     op = owner.operation if isinstance(owner, ir.OpView) else owner
     return op.name in ("linalg.matmul", "linalg.batch_matmul") or (
-        op.name == "linalg.generic" and _is_contraction_generic(op)
+        op.name == "linalg.generic" and is_contraction_generic(op)
     )
 
 
-def _chains_after(value: ir.Value, depth: int = 2) -> list[tuple[ir.Value, AtomChain]]:
+def chains_after(value: ir.Value, depth: int = 2) -> list[tuple[ir.Value, AtomChain]]:
     """Permuting chains reading `value`, directly or after aligned elementwise ops (bias adds).
 
     Each as (chain source, atoms); the chain source has `value`'s shape.
@@ -333,11 +330,11 @@ def _chains_after(value: ir.Value, depth: int = 2) -> list[tuple[ir.Value, AtomC
             chain = chain_of(end.results[0])
             if chain is not None and chain[0] == value and not chain[2].is_identity() and not chain[2].fixed:
                 found.append((value, chain[2]))
-        elif depth > 0 and _is_elementwise(user) and len(user.results) == 1:
-            maps, _ = _maps_and_iterators(user)
-            n_inputs = _num_inputs(user)
+        elif depth > 0 and is_elementwise(user) and len(user.results) == 1:
+            maps, _ = maps_and_iterators(user)
+            n_inputs = num_inputs(user)
             if use.operand_number < n_inputs and maps[use.operand_number] == maps[n_inputs]:
-                found.extend(_chains_after(user.results[0], depth - 1))
+                found.extend(chains_after(user.results[0], depth - 1))
     return found
 
 
@@ -349,66 +346,16 @@ def _contraction_behind(value: ir.Value, depth: int = 2) -> ir.Operation | None:
     op = owner.operation if isinstance(owner, ir.OpView) else owner
     if _is_contraction_result(value):
         return op
-    if not _is_elementwise(op) or len(op.results) != 1:
+    if not is_elementwise(op) or len(op.results) != 1:
         return None
-    maps, _ = _maps_and_iterators(op)
-    n_inputs = _num_inputs(op)
+    maps, _ = maps_and_iterators(op)
+    n_inputs = num_inputs(op)
     for i in range(n_inputs):
         if maps[i] == maps[n_inputs]:
             found = _contraction_behind(op.operands[i], depth - 1)
             if found is not None:
                 return found
     return None
-
-
-def _num_inputs(op: ir.Operation) -> int:
-    segments = ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"])
-    return segments[0]
-
-
-def _uses_linalg_index(op: ir.Operation) -> bool:
-    found = False
-
-    def visit(inner: ir.Operation) -> ir.WalkResult:
-        nonlocal found
-        if inner.name == "linalg.index":
-            found = True
-            return ir.WalkResult.INTERRUPT
-        return ir.WalkResult.ADVANCE
-
-    for body_op in op.regions[0].blocks[0].operations:
-        body_op.operation.walk(visit)
-    return found
-
-
-def _is_contraction_generic(op: ir.Operation) -> bool:
-    """A generic computing out += a * b with at least one reduction loop."""
-    if op.name != "linalg.generic" or len(op.results) != 1:
-        return False
-    iterators = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
-    if not any("reduction" in it for it in iterators):
-        return False
-    body = [o.operation.name for o in op.regions[0].blocks[0].operations]
-    return body in (["arith.mulf", "arith.addf", "linalg.yield"],
-                    ["arith.muli", "arith.addi", "linalg.yield"])
-
-
-def _maps_and_iterators(op: ir.Operation) -> tuple[list[ir.AffineMap], list[str]]:
-    if op.name == "linalg.generic":
-        maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
-        iterators = ["reduction" if "reduction" in str(a) else "parallel"
-                     for a in ir.ArrayAttr(op.attributes["iterator_types"])]
-        return maps, iterators
-    if "indexing_maps" in op.attributes:
-        attr = ir.ArrayAttr(op.attributes["indexing_maps"])
-    else:
-        attr = ir.ArrayAttr(ir.Attribute.parse(_DEFAULT_MAPS[op.name]))
-    maps = [ir.AffineMapAttr(m).value for m in attr]
-    n_loops = maps[0].n_dims
-    reduced = set(range(n_loops))
-    for expr in maps[-1].results:
-        reduced.discard(expr.position)
-    return maps, ["reduction" if d in reduced else "parallel" for d in range(n_loops)]
 
 
 def _rewrite(
@@ -420,7 +367,7 @@ def _rewrite(
     Returns the new op, or why the rewrite is refused. With `plan_only`
     nothing is built: None means the rewrite would be done.
     """
-    maps, iterators = _maps_and_iterators(op)
+    maps, iterators = maps_and_iterators(op)
     n_loops = maps[0].n_dims
     v_map = maps[index]
     v_shape = ir.RankedTensorType(op.operands[index].type).shape
@@ -434,7 +381,7 @@ def _rewrite(
                 split[loop] = atoms.result_dims[dim]
         elif not (isinstance(expr, ir.AffineConstantExpr) and v_shape[dim] == 1):
             return "chain operand map is not a projected permutation"
-    if not split_reductions and not _is_contraction_generic(op) and op.name == "linalg.generic" and any(
+    if not split_reductions and not is_contraction_generic(op) and op.name == "linalg.generic" and any(
         iterators[loop] == "reduction" and len(atoms_of) > 1 for loop, atoms_of in split.items()
     ):
         # Seen on Swin's patch merging folded into LayerNorm: IREE's SPIR-V
@@ -492,7 +439,7 @@ def _rewrite(
         expansions.append(tuple(groups))
         expanded_shapes.append(tuple(fine_shape))
 
-    if op.name != "linalg.generic" or _is_contraction_generic(op):
+    if op.name != "linalg.generic" or is_contraction_generic(op):
         reason = off_matmul_pipeline(new_maps, new_iterators) or short_reduction_pieces(
             new_maps, new_iterators, [list(s) for s in expanded_shapes]
         )
@@ -501,7 +448,7 @@ def _rewrite(
         # Layout selection by reduction dim: the chain operand must still be
         # read with k innermost (or n for the right-hand side), the result
         # written with n innermost; judged only where the op obeyed it before.
-        n_in = _num_inputs(op)
+        n_in = num_inputs(op)
         others = frozenset(i for i in range(n_in) if i != index)
         reason = contraction_layout_refusal(new_maps, new_iterators, n_in, others)
         if reason and not contraction_layout_refusal(maps, iterators, n_in, others):
@@ -512,13 +459,13 @@ def _rewrite(
             return reason
     if plan_only:
         return None
-    n_inputs = _num_inputs(op)
+    n_inputs = num_inputs(op)
     location = op.location
     with ir.InsertionPoint(op), location:
         new_operands = []
         for other, operand in enumerate(op.operands):
             value = source if other == index else operand
-            new_operands.append(_expand(value, expansions[other], expanded_shapes[other]))
+            new_operands.append(expand_to(value, expansions[other], expanded_shapes[other]))
         result_types = [new_operands[i].type for i in range(n_inputs, len(new_operands))]
         maps_attr = ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in new_maps])
         iter_attr = ir.ArrayAttr.get(
@@ -530,58 +477,15 @@ def _rewrite(
         if op.name == "linalg.generic":
             op.regions[0].blocks[0].append_to(generic.regions[0])
         else:
-            _build_contraction_body(generic, [ir.RankedTensorType(v.type).element_type for v in new_operands])
+            build_contraction_body(generic, [ir.RankedTensorType(v.type).element_type for v in new_operands])
         for result_index, old in enumerate(op.results):
             groups = expansions[n_inputs + result_index]
             new_value = generic.results[result_index]
             if any(len(g) != 1 for g in groups) or new_value.type != old.type:
-                new_value = tensor.CollapseShapeOp(old.type, new_value, _reassociation(groups)).result
+                new_value = tensor.CollapseShapeOp(old.type, new_value, reassociation_attr(groups)).result
             old.replace_all_uses_with(new_value)
     op.erase()
     return generic.operation
-
-
-def _reassociation(groups: tuple[tuple[int, ...], ...]) -> ir.ArrayAttr:
-    i64 = ir.IntegerType.get_signless(64)
-    return ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, d) for d in g]) for g in groups])
-
-
-def _expand(value: ir.Value, groups: tuple[tuple[int, ...], ...], shape: tuple[int, ...]) -> ir.Value:
-    """`value` reshaped to `shape`; `groups[i]` lists the result dims of dim i.
-
-    An empty group is a unit dim that disappears: it is collapsed into a
-    neighbouring dim first, so no constant index is left in the maps.
-    """
-    value_type = ir.RankedTensorType(value.type)
-    if any(not g for g in groups):
-        kept = [i for i, g in enumerate(groups) if g]
-        if not kept:
-            return value
-        collapse_groups: list[list[int]] = [[] for _ in kept]
-        slot = 0
-        for i, g in enumerate(groups):
-            collapse_groups[slot].append(i)
-            if g and i != kept[-1] and slot < len(kept) - 1 and i == kept[slot]:
-                slot += 1
-        reduced_shape = [value_type.shape[i] for i in kept]
-        reduced_type = ir.RankedTensorType.get(reduced_shape, value_type.element_type)
-        value = tensor.CollapseShapeOp(
-            reduced_type, value, _reassociation(tuple(tuple(g) for g in collapse_groups))
-        ).result
-        value_type = reduced_type
-        groups = tuple(g for g in groups if g)
-    if tuple(value_type.shape) == shape and all(len(g) == 1 for g in groups):
-        return value
-    result_type = ir.RankedTensorType.get(list(shape), value_type.element_type)
-    return tensor.ExpandShapeOp(result_type, value, _reassociation(groups), [], list(shape)).result
-
-
-def _build_contraction_body(generic: linalg.GenericOp, element_types: list[ir.Type]) -> None:
-    block = generic.regions[0].blocks.append(*element_types)
-    with ir.InsertionPoint(block):
-        product = arith.MulFOp(block.arguments[0], block.arguments[1]).result
-        total = arith.AddFOp(block.arguments[2], product).result
-        linalg.YieldOp([total])
 
 
 def _erase_dead(chain_ops: list[ir.Operation]) -> None:

@@ -9,7 +9,7 @@ from iree.compiler.dialects import arith, linalg, tensor
 
 from smartmem.passes.base import ModulePass, reassociation_groups
 from smartmem.passes.concat_slices_to_transpose import strided_view
-from smartmem.passes.fold_layout_chains import _num_inputs, _uses_linalg_index
+from smartmem.passes.linalg_ops import num_inputs, uses_linalg_index
 
 
 @dataclass(frozen=True)
@@ -156,11 +156,11 @@ class FoldRollsPass(ModulePass):
         expected_uses = 1 if reshape is not None else 2
         if len(list(produced.uses)) != expected_uses:
             return "the producer's result has other users"
-        if _uses_linalg_index(producer):
+        if uses_linalg_index(producer):
             return "producer body uses linalg.index"
         maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(producer.attributes["indexing_maps"])]
         iterators = [str(a) for a in ir.ArrayAttr(producer.attributes["iterator_types"])]
-        n_inputs = _num_inputs(producer)
+        n_inputs = num_inputs(producer)
         if any("parallel" not in it for it in iterators):
             return "producer is not elementwise"
         if maps[n_inputs] != ir.AffineMap.get_identity(maps[n_inputs].n_dims):
@@ -250,13 +250,13 @@ class FoldRollsPass(ModulePass):
                     continue
                 if user.name != "linalg.generic":
                     return f"used by {user.name}"
-                if _uses_linalg_index(user):
+                if uses_linalg_index(user):
                     return "consumer body uses linalg.index"
                 iterators = [str(a) for a in ir.ArrayAttr(user.attributes["iterator_types"])]
                 if any("parallel" not in it for it in iterators):
                     return "consumer is not elementwise"
                 index = use.operand_number
-                if index >= _num_inputs(user):
+                if index >= num_inputs(user):
                     return "used as an output"
                 m = ir.AffineMapAttr(ir.ArrayAttr(user.attributes["indexing_maps"])[index]).value
                 if not all(isinstance(e, ir.AffineDimExpr) for e in m.results):
@@ -289,7 +289,7 @@ class FoldRollsPass(ModulePass):
         return ""
 
     def _gather_in_consumer(self, user, index, m, base, index_for) -> None:
-        n_inputs = _num_inputs(user)
+        n_inputs = num_inputs(user)
         maps = [ir.AffineMapAttr(a).value for a in ir.ArrayAttr(user.attributes["indexing_maps"])]
         operands = list(user.operands)
         keep = [i for i in range(len(operands)) if i != index]

@@ -9,9 +9,9 @@ from iree.compiler import ir
 from smartmem.dialect.layout import Layout
 from smartmem.dialect.ops import RELAYOUT, create_relayout
 from smartmem.passes.base import ModulePass
-from smartmem.passes.fold_layout_chains import _expand
 from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_step
 from smartmem.passes.materialize_relayouts import reshape
+from smartmem.passes.linalg_ops import expand_to
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def _relayout_of(
     for dim in atoms.source_dims:
         groups.append(tuple(range(position, position + len(dim))))
         position += len(dim)
-    fine = _expand(source, tuple(groups), atoms.source_fine_shape())
+    fine = expand_to(source, tuple(groups), atoms.source_fine_shape())
     order = tuple(a for dim in atoms.result_dims for a in dim)
     if atoms.is_identity():
         return reshape(fine, result_type)

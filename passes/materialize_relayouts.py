@@ -9,6 +9,7 @@ from smartmem.dialect.ops import OP_NAMES, Relayout
 from smartmem.dialect.syntax import NAMESPACE, DialectError
 from smartmem.passes.base import ModulePass, PassFailure, ops_where
 from smartmem.passes.layout_chain import collapse_groups
+from smartmem.passes.linalg_ops import reassociation_attr
 
 
 class MaterializeRelayoutsPass(ModulePass):
@@ -108,28 +109,23 @@ def reshape(value: ir.Value, result_type: ir.RankedTensorType) -> ir.Value:
     if groups is None:
         flat = ir.RankedTensorType.get([_count(result_shape)], element)
         if value_type.rank != 1:
-            value = tensor.CollapseShapeOp(flat, value, _reassociation([list(range(value_type.rank))])).result
+            value = tensor.CollapseShapeOp(flat, value, reassociation_attr([list(range(value_type.rank))])).result
         if result_type.rank == 1:
             return value
         return tensor.ExpandShapeOp(
-            result_type, value, _reassociation([list(range(result_type.rank))]), [], result_shape
+            result_type, value, reassociation_attr([list(range(result_type.rank))]), [], result_shape
         ).result
     kept = [list(g) for g in groups if g]
     kept_shape = [result_shape[i] for i, g in enumerate(groups) if g]
     if kept_shape != list(value_type.shape) or any(len(g) != 1 for g in kept):
-        value = tensor.CollapseShapeOp(ir.RankedTensorType.get(kept_shape, element), value, _reassociation(kept)).result
+        value = tensor.CollapseShapeOp(ir.RankedTensorType.get(kept_shape, element), value, reassociation_attr(kept)).result
     if len(kept) == len(groups):
         return value
     expand_groups: list[list[int]] = [[] for _ in kept]
     for i in range(len(groups)):
         slot = max(0, sum(1 for g in groups[: i + 1] if g) - 1)
         expand_groups[slot].append(i)
-    return tensor.ExpandShapeOp(result_type, value, _reassociation(expand_groups), [], result_shape).result
-
-
-def _reassociation(groups: list[list[int]]) -> ir.ArrayAttr:
-    i64 = ir.IntegerType.get_signless(64)
-    return ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, d) for d in g]) for g in groups])
+    return tensor.ExpandShapeOp(result_type, value, reassociation_attr(expand_groups), [], result_shape).result
 
 
 def _count(shape: list[int]) -> int:

@@ -8,9 +8,8 @@ from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, static_shaped
-from smartmem.passes.fold_layout_chains import _reassociation
 from smartmem.passes.materialize_relayouts import transposed
-from smartmem.passes.write_through_layout_chains import _fill
+from smartmem.passes.linalg_ops import reassociation_attr, fill
 
 
 def _ints(attr: ir.Attribute) -> list[int]:
@@ -31,7 +30,7 @@ class Accumulator:
             scalar = self.scalar
             if isinstance(scalar, ir.Attribute):
                 scalar = arith.ConstantOp(element, ir.DenseElementsAttr(scalar).get_splat_value()).result
-            return _fill(scalar, empty)
+            return fill(scalar, empty)
         rank = len(shape)
         maps = ir.ArrayAttr.get([
             ir.AffineMapAttr.get(ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(feature_dim)])),
@@ -72,16 +71,16 @@ def _patches_times_weights(image: ir.Value, weights: ir.Value, start: Accumulato
     patches = _split_windows(image, sizes[:6])
     lhs = tensor.CollapseShapeOp(
         ir.RankedTensorType.get([rows, depth], element), transposed(patches, [0, 2, 4, 1, 3, 5]),
-        _reassociation(((0, 1, 2), (3, 4, 5))),
+        reassociation_attr(((0, 1, 2), (3, 4, 5))),
     ).result
     flat_weights = tensor.CollapseShapeOp(
-        ir.RankedTensorType.get([features, depth], element), weights, _reassociation(((0,), (1, 2, 3)))
+        ir.RankedTensorType.get([features, depth], element), weights, reassociation_attr(((0,), (1, 2, 3)))
     ).result
     accumulator = start.build([rows, features], 1, element)
     product = linalg.matmul(lhs, transposed(flat_weights, [1, 0]), outs=[accumulator])
     channels_last = tensor.ExpandShapeOp(
         ir.RankedTensorType.get([n, out_h, out_w, features], element), product,
-        _reassociation(((0, 1, 2), (3,))), [], [n, out_h, out_w, features],
+        reassociation_attr(((0, 1, 2), (3,))), [], [n, out_h, out_w, features],
     ).result
     return transposed(channels_last, [0, 3, 1, 2])
 
@@ -90,7 +89,7 @@ def _split_windows(image: ir.Value, shape: tuple[int, ...]) -> ir.Value:
     """[N, C, H, W] viewed as [N, C, OH, kh, OW, kw]."""
     element = ir.RankedTensorType(image.type).element_type
     return tensor.ExpandShapeOp(
-        ir.RankedTensorType.get(list(shape), element), image, _reassociation(((0,), (1,), (2, 3), (4, 5))), [],
+        ir.RankedTensorType.get(list(shape), element), image, reassociation_attr(((0,), (1,), (2, 3), (4, 5))), [],
         list(shape),
     ).result
 

@@ -6,12 +6,12 @@ from iree.compiler import ir
 from iree.compiler.dialects import tensor
 
 from smartmem.passes.base import ModulePass, reassociation_groups, static_slice
-from smartmem.passes.write_through_layout_chains import _fill
-from smartmem.passes.fold_layout_chains import (
-    _is_contraction_generic,
-    _maps_and_iterators,
-    _num_inputs,
-    _uses_linalg_index,
+from smartmem.passes.linalg_ops import (
+    num_inputs,
+    maps_and_iterators,
+    is_contraction_generic,
+    uses_linalg_index,
+    fill,
 )
 
 _PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
@@ -109,14 +109,14 @@ class SplitProducerBySlicesPass(ModulePass):
             return "no users"
         if any(u is None or u.name != "tensor.extract_slice" for u in users):
             return "a user is not a slice"
-        if op.name == "linalg.generic" and _uses_linalg_index(op):
+        if op.name == "linalg.generic" and uses_linalg_index(op):
             return "body uses linalg.index"
         if not all(_reaches_only_contractions(u.results[0]) for u in users if u.name == "tensor.extract_slice"):
             return "a slice is read by non-contractions (e.g. rotary embedding): the copy fuses better there"
         if not _reaches_contraction(op):
             return "neither a contraction nor an elementwise op on one (splitting would only duplicate work)"
-        maps, iterators = _maps_and_iterators(op)
-        n_inputs = _num_inputs(op)
+        maps, iterators = maps_and_iterators(op)
+        n_inputs = num_inputs(op)
         out_map = maps[n_inputs]
         shape = ir.RankedTensorType(op.results[0].type).shape
         plans = []
@@ -172,11 +172,11 @@ class SplitProducerBySlicesPass(ModulePass):
 
 def _reaches_contraction(op: ir.Operation) -> bool:
     """A contraction, or an elementwise op reading a contraction only it reads."""
-    if op.name != "linalg.generic" or _is_contraction_generic(op):
+    if op.name != "linalg.generic" or is_contraction_generic(op):
         return True
     if any("parallel" not in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])):
         return False
-    for operand in list(op.operands)[: _num_inputs(op)]:
+    for operand in list(op.operands)[: num_inputs(op)]:
         owner = _as_op(operand.owner)
         if owner is None:
             continue
@@ -202,7 +202,7 @@ def _reaches_only_contractions(value: ir.Value) -> bool:
         if user.name in ("tensor.expand_shape", "tensor.collapse_shape", "linalg.transpose"):
             if not _reaches_only_contractions(user.results[0]):
                 return False
-        elif user.name in ("linalg.matmul", "linalg.batch_matmul") or _is_contraction_generic(user):
+        elif user.name in ("linalg.matmul", "linalg.batch_matmul") or is_contraction_generic(user):
             continue
         elif user.name == "linalg.generic" and len(user.results) == 1 and all(
             "parallel" in str(a) for a in ir.ArrayAttr(user.attributes["iterator_types"])
@@ -287,7 +287,7 @@ def _slices_above_expand(expand: ir.Operation) -> str:
 
 def _is_pure_move(op: ir.Operation) -> bool:
     """A one-input generic that only yields its input (broadcast, transpose)."""
-    if op.name != "linalg.generic" or _num_inputs(op) != 1 or len(op.results) != 1:
+    if op.name != "linalg.generic" or num_inputs(op) != 1 or len(op.results) != 1:
         return False
     block = op.regions[0].blocks[0]
     body = list(block.operations)
@@ -315,7 +315,7 @@ def _slice_operand(value: ir.Value, m: ir.AffineMap, loop_ranges: dict[int, tupl
         # drag the whole fill into each dispatch (llvm-cpu then rejects the
         # vector sizes).
         empty = tensor.EmptyOp(sizes, value_type.element_type).result
-        return _fill(owner.operands[0], empty)
+        return fill(owner.operands[0], empty)
     if owner is not None and _is_pure_move(owner) and len(list(value.uses)) == 1:
         # Slice the moved tensor instead, and move only the slice (so that
         # IREE keeps fusing the move, e.g. a weight broadcast, into the op).

@@ -6,14 +6,14 @@ from iree.compiler import ir
 from iree.compiler.dialects import linalg
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, reassociation_groups, static_shaped, user_ops
-from smartmem.passes.fold_layout_chains import (
-    _expand,
-    _is_contraction_generic,
-    _maps_and_iterators,
-    _num_inputs,
-    _uses_linalg_index,
-)
 from smartmem.passes.layout_chain import expand_loops, reindex_operand_map
+from smartmem.passes.linalg_ops import (
+    num_inputs,
+    maps_and_iterators,
+    is_contraction_generic,
+    uses_linalg_index,
+    expand_to,
+)
 
 # How many elementwise ops may stand between a reduction and a split for the
 # split to seed a move (a LayerNorm's mean / epsilon / rsqrt / broadcast: four).
@@ -22,7 +22,7 @@ MAX_ELEMENTWISE_BETWEEN = 6
 
 def _reduces(op: ir.Operation | None) -> bool:
     """Whether `op` is a generic with a reduction loop."""
-    return op is not None and op.name == "linalg.generic" and "reduction" in _maps_and_iterators(op)[1]
+    return op is not None and op.name == "linalg.generic" and "reduction" in maps_and_iterators(op)[1]
 
 
 def _movable(op: ir.Operation) -> bool:
@@ -31,11 +31,11 @@ def _movable(op: ir.Operation) -> bool:
     Contractions are left out on purpose: split loops would take them off
     IREE's matmul pipeline (smartmem.passes.matmul_form).
     """
-    if op.name != "linalg.generic" or len(op.results) != 1 or _uses_linalg_index(op):
+    if op.name != "linalg.generic" or len(op.results) != 1 or uses_linalg_index(op):
         return False
-    if _is_contraction_generic(op):
+    if is_contraction_generic(op):
         return False
-    maps, _ = _maps_and_iterators(op)
+    maps, _ = maps_and_iterators(op)
     return all(m.is_projected_permutation for m in maps)
 
 
@@ -48,7 +48,7 @@ def _reaches_reduction(split: ir.Operation) -> bool:
             return False
         if _reduces(op):
             return True
-        inputs = [v for v in op.operands[:_num_inputs(op)] if defining_op(v) is not None]
+        inputs = [v for v in op.operands[:num_inputs(op)] if defining_op(v) is not None]
         if len(inputs) != 1:
             return False
         value = inputs[0]
@@ -68,7 +68,7 @@ def _move_split_above(op: ir.Operation, groups: list[list[int]], fine_shape: lis
     expand_shape applied to `op`'s result. Returns the new op (its inputs
     expanded by new expand_shapes), or None when a split dim is not a loop.
     """
-    maps, iterators = _maps_and_iterators(op)
+    maps, iterators = maps_and_iterators(op)
     out_map = maps[-1]
     split: dict[int, list[int]] = {}
     atom_sizes: list[int] = []
@@ -92,8 +92,8 @@ def _move_split_above(op: ir.Operation, groups: list[list[int]], fine_shape: lis
                 return None
             results, operand_groups, operand_shape = reindexed
             new_maps.append(ir.AffineMap.get(n_loops, 0, results))
-            new_operands.append(_expand(operand, tuple(tuple(g) for g in operand_groups), tuple(operand_shape)))
-        n_inputs = _num_inputs(op)
+            new_operands.append(expand_to(operand, tuple(tuple(g) for g in operand_groups), tuple(operand_shape)))
+        n_inputs = num_inputs(op)
         maps_attr = ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in new_maps])
         iterators_attr = ir.ArrayAttr.get(
             [ir.Attribute.parse(f"#linalg.iterator_type<{it}>") for it in expanded.iterators])

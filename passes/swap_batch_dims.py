@@ -8,9 +8,8 @@ from iree.compiler import ir
 from iree.compiler.dialects import tensor
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, reassociation_groups, static_shaped, user_ops
-from smartmem.passes.fold_layout_chains import _CONSTANT_SOURCES, _maps_and_iterators, _num_inputs
 from smartmem.passes.materialize_relayouts import transposed
-from smartmem.passes.write_through_layout_chains import _fill
+from smartmem.passes.linalg_ops import CONSTANT_SOURCES, num_inputs, maps_and_iterators, fill
 
 
 # The ops a region grows through; every other neighbour is its border.
@@ -151,7 +150,7 @@ def _collapse_backward(groups: list[list[int]], coarse: BatchDims) -> BatchDims 
 
 def _generic_loops(op: ir.Operation, operand_index: int, dims: BatchDims) -> tuple[int, int] | None:
     """The loops of a generic that index the batch pair of operand `operand_index` (split)."""
-    maps, iterators = _maps_and_iterators(op)
+    maps, iterators = maps_and_iterators(op)
     results = list(maps[operand_index].results)
     if dims.merged or dims.pos + 1 >= len(results):
         return None
@@ -177,7 +176,7 @@ def _pair_position(m: ir.AffineMap, loops: tuple[int, int]) -> int | None | str:
 
 def _is_constant(value: ir.Value) -> bool:
     op = defining_op(value)
-    return op is not None and op.name in _CONSTANT_SOURCES
+    return op is not None and op.name in CONSTANT_SOURCES
 
 
 def _is_init(value: ir.Value) -> bool:
@@ -222,12 +221,12 @@ def _operand_dims(op: ir.Operation, known: ir.Value, dims: BatchDims, pair: tupl
     if op.name == "linalg.generic":
         index = [i for i, v in enumerate(list(op.operands) + list(op.results)) if v == known][0]
         n_operands = len(op.operands)
-        map_index = index if index < n_operands else _num_inputs(op) + (index - n_operands)
+        map_index = index if index < n_operands else num_inputs(op) + (index - n_operands)
         loops = _generic_loops(op, map_index, dims)
         if loops is None:
             return "a generic reads the batch pair with a reduction or a non-dimension index"
-        maps, _ = _maps_and_iterators(op)
-        n_inputs = _num_inputs(op)
+        maps, _ = maps_and_iterators(op)
+        n_inputs = num_inputs(op)
         found: dict[ir.Value, BatchDims] = {}
         for i, value in enumerate(op.operands):
             where = _pair_position(maps[i], loops)
@@ -357,7 +356,7 @@ def _swapped_type(value_type: ir.Type, dims: BatchDims) -> ir.RankedTensorType:
 def _loops_of(op: ir.Operation, region: Region) -> tuple[int, int]:
     """The loops of a region generic that run over the batch pair (found through any region value it writes)."""
     result = op.results[0]
-    loops = _generic_loops(op, _num_inputs(op), region.dims[result])
+    loops = _generic_loops(op, num_inputs(op), region.dims[result])
     assert loops is not None  # checked by find_region
     return loops
 
@@ -412,13 +411,13 @@ def swap_region(region: Region) -> None:
         new_type = _swapped_type(value.type, dims)
         empty = tensor.EmptyOp(list(new_type.shape), new_type.element_type).result
         producer = defining_op(value)
-        return _fill(producer.operands[0], empty) if producer.name == "linalg.fill" else empty
+        return fill(producer.operands[0], empty) if producer.name == "linalg.fill" else empty
 
     for op in ordered:
         with ir.InsertionPoint(op), op.location:
             if op.name == "linalg.generic":
-                maps, _ = _maps_and_iterators(op)
-                n_inputs = _num_inputs(op)
+                maps, _ = maps_and_iterators(op)
+                n_inputs = num_inputs(op)
                 loops = _loops_of(op, region)
                 # The loops keep their maps into region values, so they now run
                 # over the swapped dims; every other operand and linalg.index

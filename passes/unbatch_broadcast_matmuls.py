@@ -6,8 +6,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, static_shaped
-from smartmem.passes.fold_layout_chains import _maps_and_iterators, _num_inputs, _reassociation
-from smartmem.passes.write_through_layout_chains import _fill
+from smartmem.passes.linalg_ops import num_inputs, maps_and_iterators, reassociation_attr, fill
 
 _BROADCAST_MAPS = ("(d0, d1, d2) -> (d1, d2)", "(d0, d1, d2) -> (d0, d1, d2)")
 
@@ -15,9 +14,9 @@ _BROADCAST_MAPS = ("(d0, d1, d2) -> (d1, d2)", "(d0, d1, d2) -> (d0, d1, d2)")
 def broadcast_source(value: ir.Value) -> ir.Value | None:
     """The [K, N] matrix that `value` ([B, K, N]) repeats in every batch, or None."""
     op = defining_op(value)
-    if op is None or op.name != "linalg.generic" or _num_inputs(op) != 1 or len(op.results) != 1:
+    if op is None or op.name != "linalg.generic" or num_inputs(op) != 1 or len(op.results) != 1:
         return None
-    maps, iterators = _maps_and_iterators(op)
+    maps, iterators = maps_and_iterators(op)
     if tuple(str(m) for m in maps) != _BROADCAST_MAPS or "reduction" in iterators:
         return None
     body = list(op.regions[0].blocks[0].operations)
@@ -86,12 +85,12 @@ class UnbatchBroadcastMatmulsPass(ModulePass):
         columns = result_type.shape[2]
         broadcast = defining_op(op.operands[1])
         with ir.InsertionPoint(op), op.location:
-            groups = _reassociation(((0, 1), (2,)))
+            groups = reassociation_attr(((0, 1), (2,)))
             lhs = tensor.CollapseShapeOp(
                 ir.RankedTensorType.get([batch * rows, depth], lhs_type.element_type), op.operands[0], groups
             ).result
             empty = tensor.EmptyOp([batch * rows, columns], result_type.element_type).result
-            accumulator = _fill(init.operands[0], empty) if init.name == "linalg.fill" else empty
+            accumulator = fill(init.operands[0], empty) if init.name == "linalg.fill" else empty
             product = linalg.matmul(lhs, weight, outs=[accumulator])
             result = tensor.ExpandShapeOp(result_type, product, groups, [], list(result_type.shape)).result
         op.results[0].replace_all_uses_with(result)

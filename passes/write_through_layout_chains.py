@@ -8,18 +8,19 @@ from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
 from smartmem.passes.base import ModulePass, reassociation_groups
-from smartmem.passes.fold_layout_chains import (
-    _build_contraction_body,
-    _expand,
-    _is_contraction_generic,
-    _maps_and_iterators,
-    _num_inputs,
-    _reassociation,
-    _uses_linalg_index,
-)
 from smartmem.passes.matmul_form import off_matmul_pipeline
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal
 from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step, expand_loops, reindex_operand_map
+from smartmem.passes.linalg_ops import (
+    num_inputs,
+    maps_and_iterators,
+    is_contraction_generic,
+    uses_linalg_index,
+    reassociation_attr,
+    expand_to,
+    fill,
+    build_contraction_body,
+)
 
 _PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
 
@@ -188,7 +189,7 @@ def _to_shape(value: ir.Value, atoms: AtomChain, result_type: ir.RankedTensorTyp
         kept_shape = [result_type.shape[i] for i, g in enumerate(groups) if g]
         if any(len(g) != 1 for g in kept):
             current = tensor.CollapseShapeOp(
-                ir.RankedTensorType.get(kept_shape, element), current, _reassociation(tuple(kept))
+                ir.RankedTensorType.get(kept_shape, element), current, reassociation_attr(tuple(kept))
             ).result
         if len(kept) != len(groups):
             expand_groups: list[list[int]] = [[] for _ in kept]
@@ -196,7 +197,7 @@ def _to_shape(value: ir.Value, atoms: AtomChain, result_type: ir.RankedTensorTyp
                 slot = max(0, sum(1 for h in groups[: i + 1] if h) - 1)
                 expand_groups[slot].append(i)
             current = tensor.ExpandShapeOp(
-                result_type, current, _reassociation(tuple(tuple(g) for g in expand_groups)), [],
+                result_type, current, reassociation_attr(tuple(tuple(g) for g in expand_groups)), [],
                 list(result_type.shape),
             ).result
         return current
@@ -215,10 +216,10 @@ def _write_through(
     """
     if depth <= 0:
         return "depth exhausted"
-    if producer.name == "linalg.generic" and _uses_linalg_index(producer):
+    if producer.name == "linalg.generic" and uses_linalg_index(producer):
         return "producer body uses linalg.index"
-    maps, iterators = _maps_and_iterators(producer)
-    n_inputs = _num_inputs(producer)
+    maps, iterators = maps_and_iterators(producer)
+    n_inputs = num_inputs(producer)
     out_map = maps[n_inputs]
     result_shape = ir.RankedTensorType(producer.results[0].type).shape
     split: dict[int, tuple[int, ...]] = {}
@@ -230,7 +231,7 @@ def _write_through(
                 split[expr.position] = atoms.source_dims[dim]
         elif not (isinstance(expr, ir.AffineConstantExpr) and result_shape[dim] == 1):
             return "producer output map is not a projected permutation"
-    is_contraction = producer.name != "linalg.generic" or _is_contraction_generic(producer)
+    is_contraction = producer.name != "linalg.generic" or is_contraction_generic(producer)
     if is_contraction and split and result_shape[-1] % 4:
         # Seen on lavapipe: a contraction writing a split/permuted layout
         # with an innermost extent that is not a multiple of 4 gives wrong
@@ -239,10 +240,10 @@ def _write_through(
     init = producer.operands[n_inputs]
     fill_value = None
     if is_contraction:
-        fill = init.owner
-        if not isinstance(fill, (ir.OpView, ir.Operation)) or fill.name != "linalg.fill":
+        accumulator = init.owner
+        if not isinstance(accumulator, (ir.OpView, ir.Operation)) or accumulator.name != "linalg.fill":
             return "contraction accumulator is not a fill"
-        fill_value = _as_op(fill).operands[0]
+        fill_value = _as_op(accumulator).operands[0]
     else:
         out_arg = producer.regions[0].blocks[0].arguments[n_inputs]
         if list(out_arg.uses):
@@ -312,7 +313,7 @@ def _write_through(
             return "an input map has a non-dimension expression"
         results, groups, fine_shape = reindexed
         with ir.InsertionPoint(producer), producer.location:
-            new_inputs.append(_expand(operand, tuple(groups), tuple(fine_shape)))
+            new_inputs.append(expand_to(operand, tuple(groups), tuple(fine_shape)))
         new_maps.append(ir.AffineMap.get(n_new, 0, results))
 
     element = ir.RankedTensorType(producer.results[0].type).element_type
@@ -320,7 +321,7 @@ def _write_through(
     with ir.InsertionPoint(producer), producer.location:
         new_init = tensor.EmptyOp(fine_shape, element).result
         if fill_value is not None:
-            new_init = _fill(fill_value, new_init)
+            new_init = fill(fill_value, new_init)
         new_maps.append(ir.AffineMap.get(n_new, 0, [dims[k] for k in aligned_fine]))
         new_maps, new_iterators = _drop_unused_loops(new_maps, new_iterators)
         maps_attr = ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in new_maps])
@@ -331,7 +332,7 @@ def _write_through(
         if producer.name == "linalg.generic":
             producer.regions[0].blocks[0].append_to(generic.regions[0])
         else:
-            _build_contraction_body(generic, [ir.RankedTensorType(v.type).element_type for v in new_inputs + [new_init]])
+            build_contraction_body(generic, [ir.RankedTensorType(v.type).element_type for v in new_inputs + [new_init]])
     return generic.results[0]
 
 
@@ -352,8 +353,8 @@ def contraction_write_refusal(
     of a contraction's result: IREE's transpose propagation moves their
     permuted read into the contraction's output.
     """
-    maps, iterators = _maps_and_iterators(producer)
-    n_inputs = _num_inputs(producer)
+    maps, iterators = maps_and_iterators(producer)
+    n_inputs = num_inputs(producer)
     out_map = maps[n_inputs]
     split: dict[int, tuple[int, ...]] = {}
     for dim, expr in enumerate(out_map.results):
@@ -403,9 +404,9 @@ def _read_by_contiguous_reductions(value: ir.Value) -> bool:
                 readers.append((user, use.operand_number))
     contiguous_reduction = False
     for reader, index in readers:
-        if reader.name != "linalg.generic" or _is_contraction_generic(reader) or index >= _num_inputs(reader):
+        if reader.name != "linalg.generic" or is_contraction_generic(reader) or index >= num_inputs(reader):
             return False
-        maps, iterators = _maps_and_iterators(reader)
+        maps, iterators = maps_and_iterators(reader)
         innermost = [e for e in maps[index].results if isinstance(e, ir.AffineDimExpr)]
         if "reduction" in iterators:
             if not innermost or iterators[innermost[-1].position] != "reduction":
@@ -449,16 +450,3 @@ def _drop_unused_loops(
     return rebuilt, [iterators[i] for i in used]
 
 
-def _fill(value: ir.Value, init: ir.Value) -> ir.Value:
-    op = ir.Operation.create(
-        "linalg.fill",
-        results=[init.type],
-        operands=[value, init],
-        attributes={"operandSegmentSizes": ir.DenseI32ArrayAttr.get([1, 1])},
-        regions=1,
-    )
-    element = ir.RankedTensorType(init.type).element_type
-    block = op.regions[0].blocks.append(value.type, element)
-    with ir.InsertionPoint(block):
-        linalg.YieldOp([block.arguments[0]])
-    return op.results[0]

@@ -23,12 +23,10 @@ from collections import Counter
 from iree.compiler import ir
 
 from smartmem.context import make_context
-from smartmem.passes.fold_layout_chains import (
-    _CONSTANT_SOURCES, _is_contraction_generic, _maps_and_iterators, _num_inputs,
-)
 from smartmem.passes.reduction_contiguity import (
     STRIDED_REDUCTION_READ, STRIDED_REDUCTION_WRITE, contraction_layout_refusal, reduction_layout_refusal,
 )
+from smartmem.passes.linalg_ops import CONSTANT_SOURCES, num_inputs, maps_and_iterators, is_contraction_generic
 
 _RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
 
@@ -40,7 +38,7 @@ def _is_constant(value: ir.Value) -> bool:
         if not isinstance(owner, (ir.OpView, ir.Operation)):
             return False
         op = owner.operation if isinstance(owner, ir.OpView) else owner
-        if op.name in _CONSTANT_SOURCES:
+        if op.name in CONSTANT_SOURCES:
             return True
         if op.name not in _RESHAPES:
             return False
@@ -56,9 +54,9 @@ def judge(module: ir.Operation) -> Counter[str]:
         is_named = op.name in ("linalg.matmul", "linalg.batch_matmul")
         if not is_named and op.name != "linalg.generic":
             return ir.WalkResult.ADVANCE
-        maps, iterators = _maps_and_iterators(op)
-        n_inputs = _num_inputs(op)
-        if is_named or _is_contraction_generic(op):
+        maps, iterators = maps_and_iterators(op)
+        n_inputs = num_inputs(op)
+        if is_named or is_contraction_generic(op):
             counts["contractions"] += 1
             exempt = frozenset(i for i in range(n_inputs) if _is_constant(op.operands[i]))
             reason = contraction_layout_refusal(maps, iterators, n_inputs, exempt)

@@ -1,0 +1,147 @@
+"""Small facts about, and builders of, linalg and tensor ops, shared by the passes.
+
+Indexing maps and iterator types of generics and named contractions, the
+kind of a generic (elementwise, contraction, reading `linalg.index`), the
+reassociation attribute of a reshape, a value reshaped to a finer shape,
+a `linalg.fill`, and the values IREE's const-eval folds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from iree.compiler import ir
+from iree.compiler.dialects import arith, linalg, tensor
+
+# Ops whose results IREE's const-eval folds at compile or load time.
+CONSTANT_SOURCES = frozenset({
+    "arith.constant", "util.global.load", "util.global.load.indirect", "flow.tensor.constant",
+    "torch.vtensor.literal",
+})
+
+
+_NAMED_CONTRACTION_MAPS = {
+    "linalg.matmul": "[affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]",
+    "linalg.batch_matmul": "[affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>]",
+}
+
+
+def num_inputs(op: ir.Operation) -> int:
+    """How many of a destination-style op's operands are inputs (`ins`)."""
+    segments = ir.DenseI32ArrayAttr(op.attributes["operandSegmentSizes"])
+    return segments[0]
+
+
+def maps_and_iterators(op: ir.Operation) -> tuple[list[ir.AffineMap], list[str]]:
+    """Indexing maps (inputs, then outputs) and iterator types of a generic or a named matmul."""
+    if op.name == "linalg.generic":
+        maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(op.attributes["indexing_maps"])]
+        iterators = ["reduction" if "reduction" in str(a) else "parallel"
+                     for a in ir.ArrayAttr(op.attributes["iterator_types"])]
+        return maps, iterators
+    if "indexing_maps" in op.attributes:
+        attr = ir.ArrayAttr(op.attributes["indexing_maps"])
+    else:
+        attr = ir.ArrayAttr(ir.Attribute.parse(_NAMED_CONTRACTION_MAPS[op.name]))
+    maps = [ir.AffineMapAttr(m).value for m in attr]
+    n_loops = maps[0].n_dims
+    reduced = set(range(n_loops))
+    for expr in maps[-1].results:
+        reduced.discard(expr.position)
+    return maps, ["reduction" if d in reduced else "parallel" for d in range(n_loops)]
+
+
+def is_elementwise(op: ir.Operation) -> bool:
+    """A generic whose loops are all parallel."""
+    if op.name != "linalg.generic":
+        return False
+    return all("parallel" in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"]))
+
+
+def is_contraction_generic(op: ir.Operation) -> bool:
+    """A generic computing out += a * b with at least one reduction loop."""
+    if op.name != "linalg.generic" or len(op.results) != 1:
+        return False
+    iterators = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
+    if not any("reduction" in it for it in iterators):
+        return False
+    body = [o.operation.name for o in op.regions[0].blocks[0].operations]
+    return body in (["arith.mulf", "arith.addf", "linalg.yield"],
+                    ["arith.muli", "arith.addi", "linalg.yield"])
+
+
+def uses_linalg_index(op: ir.Operation) -> bool:
+    """Whether `op`'s body reads its loop indices (a gather): its loops cannot be renamed freely."""
+    found = False
+
+    def visit(inner: ir.Operation) -> ir.WalkResult:
+        nonlocal found
+        if inner.name == "linalg.index":
+            found = True
+            return ir.WalkResult.INTERRUPT
+        return ir.WalkResult.ADVANCE
+
+    for body_op in op.regions[0].blocks[0].operations:
+        body_op.operation.walk(visit)
+    return found
+
+
+def reassociation_attr(groups: Sequence[Sequence[int]]) -> ir.ArrayAttr:
+    """The `reassociation` attribute of an expand_shape / collapse_shape grouping dims as `groups`."""
+    i64 = ir.IntegerType.get_signless(64)
+    return ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, d) for d in g]) for g in groups])
+
+
+def expand_to(value: ir.Value, groups: tuple[tuple[int, ...], ...], shape: tuple[int, ...]) -> ir.Value:
+    """`value` reshaped to `shape`; `groups[i]` lists the result dims of dim i.
+
+    An empty group is a unit dim that disappears: it is collapsed into a
+    neighbouring dim first, so no constant index is left in the maps.
+    """
+    value_type = ir.RankedTensorType(value.type)
+    if any(not g for g in groups):
+        kept = [i for i, g in enumerate(groups) if g]
+        if not kept:
+            return value
+        collapse_groups: list[list[int]] = [[] for _ in kept]
+        slot = 0
+        for i, g in enumerate(groups):
+            collapse_groups[slot].append(i)
+            if g and i != kept[-1] and slot < len(kept) - 1 and i == kept[slot]:
+                slot += 1
+        reduced_shape = [value_type.shape[i] for i in kept]
+        reduced_type = ir.RankedTensorType.get(reduced_shape, value_type.element_type)
+        value = tensor.CollapseShapeOp(
+            reduced_type, value, reassociation_attr(tuple(tuple(g) for g in collapse_groups))
+        ).result
+        value_type = reduced_type
+        groups = tuple(g for g in groups if g)
+    if tuple(value_type.shape) == shape and all(len(g) == 1 for g in groups):
+        return value
+    result_type = ir.RankedTensorType.get(list(shape), value_type.element_type)
+    return tensor.ExpandShapeOp(result_type, value, reassociation_attr(groups), [], list(shape)).result
+
+
+def fill(value: ir.Value, init: ir.Value) -> ir.Value:
+    """A `linalg.fill` of `init` with the scalar `value`, at the insertion point."""
+    op = ir.Operation.create(
+        "linalg.fill",
+        results=[init.type],
+        operands=[value, init],
+        attributes={"operandSegmentSizes": ir.DenseI32ArrayAttr.get([1, 1])},
+        regions=1,
+    )
+    element = ir.RankedTensorType(init.type).element_type
+    block = op.regions[0].blocks.append(value.type, element)
+    with ir.InsertionPoint(block):
+        linalg.YieldOp([block.arguments[0]])
+    return op.results[0]
+
+
+def build_contraction_body(generic: linalg.GenericOp, element_types: list[ir.Type]) -> None:
+    """Give `generic` the body of a contraction: out + a * b."""
+    block = generic.regions[0].blocks.append(*element_types)
+    with ir.InsertionPoint(block):
+        product = arith.MulFOp(block.arguments[0], block.arguments[1]).result
+        total = arith.AddFOp(block.arguments[2], product).result
+        linalg.YieldOp([total])
