@@ -89,6 +89,7 @@ from smartmem.dialect.op_class import (
     OpClass,
 )
 from smartmem.passes.base import ModulePass
+from smartmem.passes.linalg_ops import body_contains
 
 # Ops whose class follows from their name (they have no indexing maps, or
 # their maps alone would not say what they are for).
@@ -152,7 +153,7 @@ def classify(op: ir.Operation) -> Decision:
     if op.name in _UNTAGGED:
         return Decision(None, _UNTAGGED[op.name])
     if op.name == "tensor.generate":
-        if _reads_with_extract(op):
+        if body_contains(op, "tensor.extract"):
             return Decision(ILI_FIXED, "generate reading with tensor.extract is a gather")
         return Decision(ILI_VARIABLE, "generate computes each element independently")
     if op.name.startswith("linalg."):
@@ -177,7 +178,7 @@ def _classify_structured(op: ir.Operation) -> Decision:
             written |= _dims_of(expr)
     if any(dim not in written for dim in range(maps[0].n_dims)):
         return Decision(ILD_VARIABLE, "has a reduction dim (a loop dim no output map uses)")
-    if _reads_with_extract(op):
+    if body_contains(op, "tensor.extract"):
         return Decision(ILI_FIXED, "body reads with tensor.extract (gather)")
     moved = _yielded_inputs(op, len(input_maps))
     if moved is None:
@@ -244,23 +245,6 @@ def _yielded_inputs(op: ir.Operation, inputs: int) -> list[tuple[int, int]] | No
             return None
         pairs.append((value.arg_number, output_index))
     return pairs
-
-
-def _reads_with_extract(op: ir.Operation) -> bool:
-    found = False
-
-    def visit(nested: ir.Operation) -> ir.WalkResult:
-        nonlocal found
-        if nested.name == "tensor.extract":
-            found = True
-            return ir.WalkResult.INTERRUPT
-        return ir.WalkResult.ADVANCE
-
-    for region in op.regions:
-        for block in region.blocks:
-            for nested in block.operations:
-                nested.operation.walk(visit)
-    return found
 
 
 @dataclass(frozen=True)

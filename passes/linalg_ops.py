@@ -70,20 +70,27 @@ def is_contraction_generic(op: ir.Operation) -> bool:
                     ["arith.muli", "arith.addi", "linalg.yield"])
 
 
-def uses_linalg_index(op: ir.Operation) -> bool:
-    """Whether `op`'s body reads its loop indices (a gather): its loops cannot be renamed freely."""
+def body_contains(op: ir.Operation, op_name: str) -> bool:
+    """Whether an op named `op_name` is nested anywhere in `op`'s regions."""
     found = False
 
     def visit(inner: ir.Operation) -> ir.WalkResult:
         nonlocal found
-        if inner.name == "linalg.index":
+        if inner.name == op_name:
             found = True
             return ir.WalkResult.INTERRUPT
         return ir.WalkResult.ADVANCE
 
-    for body_op in op.regions[0].blocks[0].operations:
-        body_op.operation.walk(visit)
+    for region in op.regions:
+        for block in region.blocks:
+            for nested in block.operations:
+                nested.operation.walk(visit)
     return found
+
+
+def uses_linalg_index(op: ir.Operation) -> bool:
+    """Whether `op`'s body reads its loop indices (a gather): its loops cannot be renamed freely."""
+    return body_contains(op, "linalg.index")
 
 
 def reassociation_attr(groups: Sequence[Sequence[int]]) -> ir.ArrayAttr:
