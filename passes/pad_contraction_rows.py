@@ -77,6 +77,11 @@ Refuses:
 - a region whose slice back feeds a contraction from anything but a slice
   (ConvNeXt-T: the MLP's first layer padded but not its second, whose rows
   are split right after it: each slice was a copy dispatch, 125 -> 133);
+- a region whose slice back sits behind an elementwise epilogue it alone
+  reads (ConvNeXt-T's downsampling matmul + bias add, ViT-B/16's patch
+  embedding): IREE moves that slice above the epilogue, which then runs as
+  a dispatch of its own on the logical rows (ConvNeXt-T 129 -> 128, ViT-B/16
+  and DeiT-S 140 -> 139 dispatches, flow census);
 - a value reached with its rows at two different dims (the op stays out).
 
 Options: `multiple` (default 32), `min_rows` (default 128).
@@ -90,6 +95,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
 from smartmem.passes.base import ModulePass, reassociation_groups, static_slice
+from smartmem.passes.linalg_ops import is_elementwise
 from smartmem.passes.padding import (
     as_op,
     contraction_step,
@@ -352,6 +358,10 @@ class PadContractionRowsPass(ModulePass):
         if copied is not None:
             self.no_match(seed, f"rows sliced back into a contraction ({copied.name}) would be a copy dispatch")
             return None
+        cut = _epilogue_cut_by_slice(region)
+        if cut is not None:
+            self.no_match(seed, f"the slice back would cut the epilogue off {cut.name}: IREE moves it above elementwise ops")
+            return None
         return region
 
     def rewrite(self, region: TokenRegion) -> None:
@@ -424,6 +434,40 @@ def _copied_boundary(region: TokenRegion) -> ir.Operation | None:
                     continue
                 if is_contraction(user) and not _is_slice_of_dispatch(op):
                     return user
+    return None
+
+
+def _epilogue_cut_by_slice(region: TokenRegion) -> ir.Operation | None:
+    """A region contraction whose elementwise epilogue would run apart from it, on the logical rows.
+
+    IREE's dispatch creation moves an extract_slice above the elementwise op
+    it slices when that op has no other reader, and on through single-reader
+    elementwise producers. A region value read only outside the region is
+    sliced back; when the elementwise chain it ends reaches a contraction,
+    the slice lands between the contraction and its epilogue (the bias add),
+    which then becomes a dispatch of its own (ConvNeXt-T's stage-3
+    downsampling matmul: one more dispatch and two copies, for padding one
+    matmul).
+    """
+    for op in region.plans:
+        if not is_elementwise(op) or not op.results:
+            continue
+        uses = list(op.results[0].uses)
+        if not uses or any(as_op(use.owner) in region.plans for use in uses):
+            continue
+        chain = [op]
+        while chain:
+            current = chain.pop()
+            for value in current.operands[:len(current.operands) - _n_inits(current)]:
+                if not _is_op(value.owner):
+                    continue
+                producer = as_op(value.owner)
+                if producer not in region.plans or len(list(value.uses)) != 1:
+                    continue
+                if is_contraction(producer):
+                    return producer
+                if is_elementwise(producer):
+                    chain.append(producer)
     return None
 
 

@@ -3,10 +3,12 @@
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>
+#row = affine_map<(d0, d1) -> (d0)>
 // A linear block on 13 rows (multiple 8): the input is padded once (CSE
 // merges the residual's pad with the left operand's), both matmuls, the bias
-// add, the GELU-like op reading the value twice and the residual add run on
-// 16 rows; one slice at the return.
+// add, the GELU-like op reading the value twice, the residual add and the
+// row sum behind it (the next LayerNorm) run on 16 rows; each result is
+// sliced back at the return.
 // CHECK-LABEL: func.func @pad_linear_block
 // CHECK: %[[X:.+]] = tensor.pad %arg0 low[0, 0] high[3, 0]
 // CHECK: %[[H:.+]] = linalg.matmul ins(%[[X]], %arg1 : tensor<16x8xf32>, tensor<8x16xf32>)
@@ -14,11 +16,13 @@
 // CHECK: %[[G:.+]] = linalg.generic {{.*}} ins(%[[B]], %[[B]] : tensor<16x16xf32>, tensor<16x16xf32>)
 // CHECK: %[[Y:.+]] = linalg.matmul ins(%[[G]], %arg3 : tensor<16x16xf32>, tensor<16x8xf32>)
 // CHECK: %[[R:.+]] = linalg.generic {{.*}} ins(%[[Y]], %[[X]] : tensor<16x8xf32>, tensor<16x8xf32>)
-// CHECK: %[[S:.+]] = tensor.extract_slice %[[R]][0, 0] [13, 8] [1, 1]
-// CHECK: return %[[S]]
+// CHECK-DAG: %[[RS:.+]] = tensor.extract_slice %[[R]][0, 0] [13, 8] [1, 1]
+// CHECK-DAG: %[[SUM:.+]] = linalg.generic {{.*}} ins(%[[R]] : tensor<16x8xf32>) outs(%{{.+}} : tensor<16xf32>)
+// CHECK-DAG: %[[SUMS:.+]] = tensor.extract_slice %[[SUM]][0] [13] [1]
+// CHECK: return %[[RS]], %[[SUMS]]
 // DEFAULT-LABEL: func.func @pad_linear_block
 // DEFAULT-NOT: tensor.pad
-func.func @pad_linear_block(%x: tensor<13x8xf32>, %w1: tensor<8x16xf32>, %b1: tensor<16xf32>, %w2: tensor<16x8xf32>) -> tensor<13x8xf32> {
+func.func @pad_linear_block(%x: tensor<13x8xf32>, %w1: tensor<8x16xf32>, %b1: tensor<16xf32>, %w2: tensor<16x8xf32>) -> (tensor<13x8xf32>, tensor<13xf32>) {
   %zero = arith.constant 0.0 : f32
   %e1 = tensor.empty() : tensor<13x16xf32>
   %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<13x16xf32>) -> tensor<13x16xf32>
@@ -42,7 +46,14 @@ func.func @pad_linear_block(%x: tensor<13x8xf32>, %w1: tensor<8x16xf32>, %b1: te
     %s = arith.addf %a, %b : f32
     linalg.yield %s : f32
   } -> tensor<13x8xf32>
-  return %r : tensor<13x8xf32>
+  %e3 = tensor.empty() : tensor<13xf32>
+  %f3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<13xf32>) -> tensor<13xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%r : tensor<13x8xf32>) outs(%f3 : tensor<13xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<13xf32>
+  return %r, %sum : tensor<13x8xf32>, tensor<13xf32>
 }
 
 // -----
@@ -221,4 +232,30 @@ func.func @no_pad_result_rows_split(%x: tensor<14x8xf32>, %w: tensor<8x8xf32>, %
     linalg.yield %s : f32
   } -> tensor<2x7x8xf32>
   return %r : tensor<2x7x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+// The bias add is read only across a row split (ConvNeXt-T's downsampling
+// matmul, whose output is reshaped to an image): the slice back would sit
+// behind the bias add, and IREE moves such a slice above an elementwise op
+// it alone reads, between the matmul and its bias add, which would then be
+// a dispatch of its own; left alone.
+// CHECK-LABEL: func.func @no_pad_epilogue_sliced_back
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.matmul {{.*}} -> tensor<14x8xf32>
+func.func @no_pad_epilogue_sliced_back(%x: tensor<14x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>) -> tensor<2x7x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<14x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<14x8xf32>) -> tensor<14x8xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<14x8xf32>, tensor<8x8xf32>) outs(%f : tensor<14x8xf32>) -> tensor<14x8xf32>
+  %r = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%y, %b : tensor<14x8xf32>, tensor<8xf32>) outs(%e : tensor<14x8xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<14x8xf32>
+  %image = tensor.expand_shape %r [[0, 1], [2]] output_shape [2, 7, 8] : tensor<14x8xf32> into tensor<2x7x8xf32>
+  return %image : tensor<2x7x8xf32>
 }
