@@ -198,7 +198,8 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
     PhasePipeline(
         "global-optimization",
         "builtin.module(smartmem-pad-softmax-rows,smartmem-pad-contraction-rows,"
-        "smartmem-block-major-slices,smartmem-split-reduction-rows,canonicalize,cse)",
+        "smartmem-block-major-slices,smartmem-split-reduction-rows,canonicalize,cse,"
+        "smartmem-fuse-pads-into-convolutions)",
         # Subgroup alignment is a GPU concern; on CPUs the padding is only extra work.
         backends=("vulkan",),
     ),

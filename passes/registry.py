@@ -36,6 +36,7 @@ PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-unbatch-broadcast-matmuls", "smartmem.passes.unbatch_broadcast_matmuls", "UnbatchBroadcastMatmulsPass"),
     PassEntry("smartmem-patchify-convs", "smartmem.passes.patchify_convs", "PatchifyConvsPass"),
     PassEntry("smartmem-channels-last-convs", "smartmem.passes.channels_last_convs", "ChannelsLastConvsPass"),
+    PassEntry("smartmem-fuse-pads-into-convolutions", "smartmem.passes.fuse_pads_into_convolutions", "FusePadsIntoConvolutionsPass"),
     PassEntry("smartmem-form-relayouts", "smartmem.passes.form_relayouts", "FormRelayoutsPass"),
     PassEntry("smartmem-materialize-relayouts", "smartmem.passes.materialize_relayouts", "MaterializeRelayoutsPass"),
 )

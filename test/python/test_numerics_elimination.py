@@ -29,6 +29,7 @@ CASES = {
     "patchify-convs": "builtin.module(smartmem-patchify-convs)",
     "channels-last-convs": "builtin.module(smartmem-channels-last-convs)",
     "split-reduction-rows": "builtin.module(smartmem-split-reduction-rows)",
+    "fuse-pads-into-convolutions": "builtin.module(smartmem-fuse-pads-into-convolutions)",
 }
 # Lit files whose chunks are also checked under another option set: (file, label, pipeline).
 EXTRA_CASES = (

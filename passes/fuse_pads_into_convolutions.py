@@ -1,0 +1,257 @@
+"""smartmem-fuse-pads-into-convolutions: a channels-last convolution reads its padding in its own dispatch.
+
+A convolution with padding reads a `tensor.pad` of its input. IREE 3.13
+fuses such a pad only into the pad's producer, and only when that producer
+is an elementwise op read by nothing else (it then writes into the interior
+of the padded buffer). Every other pad becomes a dispatch of its own, a
+`slow_memcpy` that copies the whole activation: ConvNeXt-T has 18, one in
+front of each 7x7 depthwise convolution, because the residual add that
+produces the input is also read by the next residual add. IREE's
+`--iree-dispatch-creation-enable-fuse-padding-into-linalg-consumer-ops`
+fuses every pad into its consumer instead, but its codegen fails on
+MobileViT-S and on Swin-T's padded attention keys, so it cannot be set for
+a whole model.
+
+This pass forms the dispatch itself, for channels-last convolutions and
+poolings only (`linalg.depthwise_conv_2d_nhwc_hwc`, `linalg.conv_2d_nhwc_hwcf`,
+`linalg.pooling_nhwc_*`, and the generics IREE's global optimization makes
+of them once it drops their unit batch dim: a window slid over operand 0,
+whose innermost dim is the channel): a `flow.dispatch.region` holding the pad, the
+convolution (with the fill of its accumulator) and the chain of elementwise
+ops that IREE would fuse behind it (a bias add: single-reader ops of the
+convolution's shape reading it with the identity map). IREE's dispatch
+creation keeps regions it finds and forms the rest around them.
+
+    %r = linalg.generic {add} ins(%x, %y ...) -> tensor<1x56x56x96xf32>   // also read elsewhere
+    %p = tensor.pad %r low[0, 3, 3, 0] high[0, 3, 3, 0] {zero}
+    %c = linalg.depthwise_conv_2d_nhwc_hwc ins(%p, %w) outs(%fill)
+    %o = linalg.generic {bias add} ins(%c, %b ...)
+
+becomes
+
+    %r = linalg.generic {add} ins(%x, %y ...) -> tensor<1x56x56x96xf32>
+    %o = flow.dispatch.region -> (tensor<1x56x56x96xf32>) {
+      %p = tensor.pad %r low[0, 3, 3, 0] high[0, 3, 3, 0] {zero}
+      %fill = linalg.fill ...
+      %c = linalg.depthwise_conv_2d_nhwc_hwc ins(%p, %w) outs(%fill)
+      %o_in = linalg.generic {bias add} ins(%c, %b ...)
+      flow.return %o_in
+    }
+
+Runs last after `global-optimization`, right before IREE's dispatch
+creation, for GPU targets: ConvNeXt-T 128 -> 110 dispatches (flow census,
+vulkan:ampere), compiled for ampere, valhall, adreno and llvmpipe.
+
+Refuses (leaves the pad to IREE):
+- pads whose producer takes them already: the single-reader result of an
+  elementwise op, possibly through reshapes, with no input read elsewhere
+  (ResNet-50's and MobileNetV2's activations);
+- pads with dynamic amounts, or a padding value computed inside the pad;
+- pads read by anything else, or by another operand than the input;
+- NCHW convolutions and other ops (IREE's codegen of NCHW kernels is not
+  SmartMem's path on GPUs: smartmem-channels-last-convs).
+"""
+
+from __future__ import annotations
+
+from iree.compiler import ir
+
+from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
+from smartmem.passes.linalg_ops import is_elementwise
+
+CHANNELS_LAST_WINDOW_OPS = (
+    "linalg.depthwise_conv_2d_nhwc_hwc",
+    "linalg.conv_2d_nhwc_hwcf",
+    "linalg.pooling_nhwc_sum",
+    "linalg.pooling_nhwc_max",
+    "linalg.pooling_nhwc_min",
+)
+_RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
+
+
+def _is_channels_last_window(op: ir.Operation) -> bool:
+    """A channels-last convolution or pooling: named, or a generic (IREE's global optimization generalizes
+    them once it drops the unit batch dim) that slides a window over operand 0 with its channels innermost."""
+    if op.name in CHANNELS_LAST_WINDOW_OPS:
+        return True
+    if op.name != "linalg.generic" or not any("reduction" in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])):
+        return False
+    input_map = ir.AffineMapAttr(ir.ArrayAttr(op.attributes["indexing_maps"])[0]).value
+    results = list(input_map.results)
+    return any(isinstance(e, ir.AffineAddExpr) for e in results) and isinstance(results[-1], ir.AffineDimExpr)
+
+
+def _padding_value_is_constant(pad: ir.Operation) -> bool:
+    """Whether the pad yields one value defined outside its body (a constant)."""
+    block = pad.regions[0].blocks[0]
+    operations = list(block.operations)
+    if len(operations) != 1:
+        return False
+    yielded = operations[0].operands[0]
+    owner = yielded.owner
+    return not isinstance(owner, ir.Block) and (owner.operation if isinstance(owner, ir.OpView) else owner).parent != pad
+
+
+def _producer_takes_pad(source: ir.Value) -> bool:
+    """Whether IREE fuses a pad of `source` into its producer's dispatch.
+
+    It does when the producer is a single-reader elementwise op (through
+    reshapes) whose dispatch has this one result: none of its inputs is a
+    linalg result read elsewhere too (ResNet-50's ReLU behind a
+    convolution). When an input is (ConvNeXt-T's transpose of the residual
+    stream), IREE gives the dispatch two results and leaves the pad a copy.
+    """
+    value = source
+    while True:
+        if len(user_ops(value)) != 1:
+            return False
+        producer = defining_op(value)
+        if producer is None:
+            return False
+        if producer.name not in _RESHAPES:
+            break
+        value = producer.operands[0]
+    if not is_elementwise(producer):
+        return False
+    n_inputs = len(producer.operands) - len(producer.results)
+    for operand in list(producer.operands)[:n_inputs]:
+        feeder = defining_op(operand)
+        if feeder is not None and feeder.name.startswith("linalg.") and len(user_ops(operand)) > 1:
+            return False
+    return True
+
+
+def _epilogue(conv: ir.Operation) -> list[ir.Operation]:
+    """The elementwise ops IREE would fuse behind `conv`: each the single reader of the previous, reading it
+    through a permutation (a bias add, or one that writes the channels-first layout: MobileViT-S)."""
+    chain: list[ir.Operation] = []
+    value = conv.results[0]
+    while True:
+        users = user_ops(value)
+        if len(users) != 1 or not is_elementwise(users[0]) or len(users[0].results) != 1:
+            return chain
+        user = users[0]
+        maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(user.attributes["indexing_maps"])]
+        n_inputs = len(user.operands) - len(user.results)
+        reads = [i for i, operand in enumerate(user.operands) if operand == value]
+        if any(i >= n_inputs or not maps[i].is_permutation for i in reads) or not maps[-1].is_permutation:
+            return chain
+        chain.append(user)
+        value = user.results[0]
+
+
+def _cuts_off_a_consumer(op: ir.Operation, region_ops: list[ir.Operation]) -> bool:
+    """Whether a reader of `op`'s result (directly or through reshapes) is an elementwise op IREE would fuse
+    into the convolution's dispatch but the region leaves out: one reading nothing computed by a reduction
+    (MobileViT-S's SiLU reads the bias add twice; SegFormer-B0's GELU sits behind a reshape). A LayerNorm's
+    centering reads the mean, a reduction of the result, so IREE fuses it elsewhere (ConvNeXt-T)."""
+    pending = [op.results[0]]
+    while pending:
+        value = pending.pop()
+        for reader in user_ops(value):
+            if reader.name in _RESHAPES:
+                pending.append(reader.results[0])
+                continue
+            if not is_elementwise(reader):
+                continue
+            n_inputs = len(reader.operands) - len(reader.results)
+            if not any(_computed_by_reduction(v, region_ops) for v in list(reader.operands)[:n_inputs]):
+                return True
+    return False
+
+
+def _computed_by_reduction(value: ir.Value, region_ops: list[ir.Operation]) -> bool:
+    """Whether `value` comes from a reduction generic outside the region, through elementwise generics and
+    reshapes (a mean divided, broadcast back over the image)."""
+    pending = [value]
+    while pending:
+        producer = defining_op(pending.pop())
+        if producer is None or producer in region_ops or producer.name not in ("linalg.generic", *_RESHAPES):
+            continue
+        if producer.name == "linalg.generic" and not is_elementwise(producer):
+            return True
+        n_inputs = len(producer.operands) - len(producer.results) if producer.name == "linalg.generic" else 1
+        pending.extend(list(producer.operands)[:n_inputs])
+    return False
+
+
+def _broadcast_feeders(ops: list[ir.Operation]) -> list[ir.Operation]:
+    """Producers read only by `ops` that are fills or elementwise ops broadcasting smaller tensors (a bias
+    spread over the image): IREE fuses those into the dispatch that reads them."""
+    feeders: list[ir.Operation] = []
+    for op in ops:
+        for operand in op.operands:
+            feeder = defining_op(operand)
+            if feeder is None or feeder in ops or feeder in feeders or feeder.parent != op.parent:
+                continue
+            if any(reader not in ops for reader in user_ops(operand)):
+                continue
+            if feeder.name == "linalg.fill":
+                feeders.append(feeder)
+                continue
+            if not is_elementwise(feeder) or len(feeder.results) != 1:
+                continue
+            rank = ir.RankedTensorType(feeder.results[0].type).rank
+            n_inputs = len(feeder.operands) - 1
+            inputs = list(feeder.operands)[:n_inputs]
+            if all(not isinstance(v.type, ir.RankedTensorType) or ir.RankedTensorType(v.type).rank < rank for v in inputs):
+                feeders.append(feeder)
+    return feeders
+
+
+class FusePadsIntoConvolutionsPass(ModulePass):
+    __doc__ = __doc__
+    name = "smartmem-fuse-pads-into-convolutions"
+
+    def run_on_module(self, module: ir.Operation) -> None:
+        windows = ops_where(module, _is_channels_last_window)
+        with module.context:
+            for window in windows:
+                self.fuse(window)
+
+    def fuse(self, window: ir.Operation) -> None:
+        pad = defining_op(window.operands[0])
+        if pad is None or pad.name != "tensor.pad":
+            self.no_match(window, "the input is not a tensor.pad")
+            return
+        if len(pad.operands) != 1 or not _padding_value_is_constant(pad):
+            self.no_match(pad, "dynamic padding amounts or a padding value computed in the pad")
+            return
+        if len(user_ops(pad.results[0])) != 1 or any(o == pad.results[0] for o in list(window.operands)[1:]):
+            self.no_match(pad, "the padded value has other readers")
+            return
+        if _producer_takes_pad(pad.operands[0]):
+            self.no_match(pad, "its producer writes the padding already (a single-reader elementwise op)")
+            return
+        if pad.parent != window.parent:
+            self.no_match(pad, "the pad and the convolution are in different blocks")
+            return
+        computed = [window, *_epilogue(window)]
+        if _cuts_off_a_consumer(computed[-1], computed):
+            self.no_match(window, "an elementwise reader that IREE would fuse into the convolution would be cut off")
+            return
+        feeders = _broadcast_feeders(computed)
+        moved = [pad, *sorted(feeders, key=lambda op: _position(op)), *computed]
+        last = moved[-1]
+        result = last.results[0]
+        with ir.InsertionPoint(last), last.location:
+            region = ir.Operation.create(
+                "flow.dispatch.region",
+                results=[result.type],
+                operands=[],
+                attributes={"operandSegmentSizes": ir.DenseI32ArrayAttr.get([0, 0])},
+                regions=2,
+            )
+        body = region.regions[0].blocks.append()
+        result.replace_all_uses_with(region.results[0])
+        with ir.InsertionPoint(body), last.location:
+            terminator = ir.Operation.create("flow.return", operands=[result])
+        for op in moved:
+            op.move_before(terminator)
+        self.log.debug("fused %s into the dispatch of %s (+%d epilogue, %d feeders)", pad.name, window.name,
+                       len(computed) - 1, len(feeders))
+
+
+def _position(op: ir.Operation) -> int:
+    """The index of `op` in its block (moved feeders keep their order)."""
+    return next(i for i, other in enumerate(op.block.operations) if other.operation == op)
