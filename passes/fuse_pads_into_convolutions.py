@@ -142,36 +142,49 @@ def _epilogue(conv: ir.Operation) -> list[ir.Operation]:
 
 def _cuts_off_a_consumer(op: ir.Operation, region_ops: list[ir.Operation]) -> bool:
     """Whether a reader of `op`'s result (directly or through reshapes) is an elementwise op IREE would fuse
-    into the convolution's dispatch but the region leaves out: one reading nothing computed by a reduction
-    (MobileViT-S's SiLU reads the bias add twice; SegFormer-B0's GELU sits behind a reshape). A LayerNorm's
-    centering reads the mean, a reduction of the result, so IREE fuses it elsewhere (ConvNeXt-T)."""
-    pending = [op.results[0]]
-    while pending:
-        value = pending.pop()
+    into the convolution's dispatch but the region leaves out: one that does not also read a reduction of
+    that result (MobileViT-S's SiLU reads the bias add twice; SegFormer-B0's GELU sits behind a reshape).
+    A LayerNorm's centering reads the mean of the result, so IREE fuses it with that reduction instead
+    (ConvNeXt-T)."""
+    result_and_reshapes = _with_reshapes(op.results[0])
+    for value in result_and_reshapes:
         for reader in user_ops(value):
-            if reader.name in _RESHAPES:
-                pending.append(reader.results[0])
-                continue
             if not is_elementwise(reader):
                 continue
             n_inputs = len(reader.operands) - len(reader.results)
-            if not any(_computed_by_reduction(v, region_ops) for v in list(reader.operands)[:n_inputs]):
+            others = [v for v in list(reader.operands)[:n_inputs] if v not in result_and_reshapes]
+            if not any(_reduces(v, result_and_reshapes, region_ops) for v in others):
                 return True
     return False
 
 
-def _computed_by_reduction(value: ir.Value, region_ops: list[ir.Operation]) -> bool:
-    """Whether `value` comes from a reduction generic outside the region, through elementwise generics and
-    reshapes (a mean divided, broadcast back over the image)."""
-    pending = [value]
+def _with_reshapes(value: ir.Value) -> list[ir.Value]:
+    """`value` and every reshape of it (transitively)."""
+    found = [value]
+    for current in found:
+        found.extend(r.results[0] for r in user_ops(current) if r.name in _RESHAPES)
+    return found
+
+
+def _reduces(value: ir.Value, sources: list[ir.Value], region_ops: list[ir.Operation]) -> bool:
+    """Whether `value` is computed, through elementwise generics and reshapes, from a reduction of one of
+    `sources` (a mean of the result, divided and broadcast back over the image)."""
+    pending, seen = [value], set()
     while pending:
         producer = defining_op(pending.pop())
-        if producer is None or producer in region_ops or producer.name not in ("linalg.generic", *_RESHAPES):
+        if producer is None or producer in seen or producer in region_ops:
             continue
-        if producer.name == "linalg.generic" and not is_elementwise(producer):
-            return True
-        n_inputs = len(producer.operands) - len(producer.results) if producer.name == "linalg.generic" else 1
-        pending.extend(list(producer.operands)[:n_inputs])
+        seen.add(producer)
+        if producer.name in _RESHAPES:
+            pending.append(producer.operands[0])
+        elif producer.name == "linalg.generic":
+            n_inputs = len(producer.operands) - len(producer.results)
+            inputs = list(producer.operands)[:n_inputs]
+            if not is_elementwise(producer):
+                if any(v in sources for v in inputs):
+                    return True
+                continue
+            pending.extend(inputs)
     return False
 
 
