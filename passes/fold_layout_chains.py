@@ -8,7 +8,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
 from smartmem.passes.base import ModulePass, ops_where
-from smartmem.passes.matmul_form import off_matmul_pipeline, short_reduction_pieces
+from smartmem.passes.matmul_form import off_matmul_pipeline, short_reduction_pieces, unaligned_output
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal, reduction_layout_refusal
 from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step, expand_loops, reindex_operand_map
 from smartmem.passes.linalg_ops import (
@@ -442,6 +442,9 @@ def _rewrite(
     if op.name != "linalg.generic" or is_contraction_generic(op):
         reason = off_matmul_pipeline(new_maps, new_iterators) or short_reduction_pieces(
             new_maps, new_iterators, [list(s) for s in expanded_shapes]
+        ) or unaligned_output(
+            new_maps, new_iterators, list(expanded_shapes[-1]),
+            maps, iterators, list(ir.RankedTensorType(op.results[0].type).shape),
         )
         if reason:
             return reason

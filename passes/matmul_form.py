@@ -23,6 +23,15 @@ contraction per module, targets ampere / adreno / valhall):
 `off_matmul_pipeline(maps, iterators)` applies that rule to a planned
 contraction; the passes refuse the rewrite when it returns a reason.
 
+A third rule, `unaligned_output`: the output's innermost loop group (n
+after collapsing) must keep its extent a multiple of 8 when it had one.
+Writing a projection head-split makes n the head dim, and for head dims
+that are not multiples of 8 IREE leaves the matmul pipeline (same
+measurement, X[1024,K] x W[K,4,D] -> [4,1024,D]): D = 36 or 60 gives
+`SubgroupReduce` on valhall and `BaseVectorize` on ampere (MobileViT-S's
+Q/K/V projections, heads of 36 and 60), where D = 32, 40, 48, 64 or 72 and
+the unsplit N = 144 stay on `BaseVectorize` / `MatmulPromoteVectorize`.
+
 A second rule, `short_reduction_pieces`: the pipeline stays the same when
 a fold splits the reduction into several loops, but the kernel slows down
 when an input then reads its reduction in short innermost pieces. Measured
@@ -82,6 +91,36 @@ def off_matmul_pipeline(maps: list[ir.AffineMap], iterators: list[str]) -> str:
         f"{OFF_MATMUL_PIPELINE} ({parallel} parallel loops after IREE's dimension collapsing;"
         f" its SPIR-V matmul pipelines take at most {MAX_MATMUL_PARALLEL_LOOPS})"
     )
+
+
+OUTPUT_ALIGNMENT = 8
+UNALIGNED_OUTPUT = "kept: the contraction's innermost output extent would not be a multiple of 8"
+
+
+def output_inner_extent(maps: list[ir.AffineMap], iterators: list[str], output_shape: list[int]) -> int:
+    """The extent of the output's innermost loop group after IREE's collapsing (n of the matmul)."""
+    groups = collapsed_loop_groups(maps, iterators)
+    sizes = {e.position: extent for e, extent in zip(maps[-1].results, output_shape) if isinstance(e, ir.AffineDimExpr)}
+    dims = [e.position for e in maps[-1].results if isinstance(e, ir.AffineDimExpr)]
+    if not dims:
+        return 1
+    group = next(g for g in groups if dims[-1] in g)
+    extent = 1
+    for loop in group:
+        extent *= sizes.get(loop, 1)
+    return extent
+
+
+def unaligned_output(
+    maps: list[ir.AffineMap], iterators: list[str], output_shape: list[int],
+    old_maps: list[ir.AffineMap], old_iterators: list[str], old_output_shape: list[int],
+) -> str:
+    """Why a rewrite would make the output's innermost extent lose its alignment to 8, or ""."""
+    new = output_inner_extent(maps, iterators, output_shape)
+    old = output_inner_extent(old_maps, old_iterators, old_output_shape)
+    if new % OUTPUT_ALIGNMENT == 0 or old % OUTPUT_ALIGNMENT != 0:
+        return ""
+    return f"{UNALIGNED_OUTPUT} ({new}, was {old}: IREE leaves the matmul pipeline)"
 
 
 def short_reduction_pieces(maps: list[ir.AffineMap], iterators: list[str], shapes: list[list[int]]) -> str:

@@ -8,7 +8,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
 from smartmem.passes.base import ModulePass, reassociation_groups
-from smartmem.passes.matmul_form import off_matmul_pipeline
+from smartmem.passes.matmul_form import off_matmul_pipeline, unaligned_output
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal
 from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step, expand_loops, reindex_operand_map
 from smartmem.passes.linalg_ops import (
@@ -376,7 +376,10 @@ def contraction_write_refusal(
         return "an input map has a non-dimension expression"
     planned.append(ir.AffineMap.get(n_new, 0, [ir.AffineDimExpr.get(loop_of_atom[a]) for a in order]))
     planned_maps, planned_iterators = _drop_unused_loops(planned, new_iterators)  # type: ignore[arg-type]
-    reason = off_matmul_pipeline(planned_maps, planned_iterators)
+    reason = off_matmul_pipeline(planned_maps, planned_iterators) or unaligned_output(
+        planned_maps, planned_iterators, [atoms.atom_sizes[a] for a in order],
+        maps, iterators, list(ir.RankedTensorType(producer.results[0].type).shape),
+    )
     if reason:
         return reason.replace("folding", "writing through")
     # Layout selection by reduction dim: the result keeps n innermost

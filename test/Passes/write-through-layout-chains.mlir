@@ -318,3 +318,42 @@ func.func @transpose_written_by_matmul_for_reduction(%x: tensor<16x4xf32>, %w: t
   } -> tensor<8x16xf32>
   return %r, %sq : tensor<8xf32>, tensor<8x16xf32>
 }
+
+// -----
+
+// A head split written by the projection (4 heads of 8): the output lists
+// (head, row, head dim), n becomes the head dim, 8 wide: still aligned,
+// written through.
+// CHECK-DAG: #[[HSPLIT:.+]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, d2)>
+// CHECK-LABEL: func.func @head_split_written_by_matmul
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [{{.*}}, {{.*}}, #[[HSPLIT]]]
+func.func @head_split_written_by_matmul(%x: tensor<16x4xf32>, %w: tensor<4x32xf32>) -> tensor<4x16x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x32xf32>) -> tensor<16x32xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x4xf32>, tensor<4x32xf32>) outs(%acc : tensor<16x32xf32>) -> tensor<16x32xf32>
+  %e = tensor.expand_shape %mm [[0], [1, 2]] output_shape [16, 4, 8] : tensor<16x32xf32> into tensor<16x4x8xf32>
+  %i = tensor.empty() : tensor<4x16x8xf32>
+  %t = linalg.transpose ins(%e : tensor<16x4x8xf32>) outs(%i : tensor<4x16x8xf32>) permutation = [1, 0, 2]
+  return %t : tensor<4x16x8xf32>
+}
+
+// -----
+
+// The same head split with heads of 6 (MobileViT-S has 36 and 60): n would
+// shrink from 24 to 6, not a multiple of 8, and IREE would take the
+// projection off its matmul pipeline (SubgroupReduce on valhall); kept.
+// CHECK-LABEL: func.func @no_head_split_unaligned_head_dim
+// CHECK: linalg.matmul
+// CHECK: linalg.transpose
+func.func @no_head_split_unaligned_head_dim(%x: tensor<16x4xf32>, %w: tensor<4x24xf32>) -> tensor<4x16x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x24xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x24xf32>) -> tensor<16x24xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<16x4xf32>, tensor<4x24xf32>) outs(%acc : tensor<16x24xf32>) -> tensor<16x24xf32>
+  %e = tensor.expand_shape %mm [[0], [1, 2]] output_shape [16, 4, 6] : tensor<16x24xf32> into tensor<16x4x6xf32>
+  %i = tensor.empty() : tensor<4x16x6xf32>
+  %t = linalg.transpose ins(%e : tensor<16x4x6xf32>) outs(%i : tensor<4x16x6xf32>) permutation = [1, 0, 2]
+  return %t : tensor<4x16x6xf32>
+}
