@@ -157,6 +157,14 @@ for every reduction (Swin-T 221 / 36, H200 1.01x; MobileViT-S 177 / 22,
 1.03x: docs/bench/2026-11-22-h200-reshape-flag) but also splits
 contractions' loops, which took three of MobileViT-S's projections off
 the matmul pipeline on valhall; it is not set.
+`smartmem-fuse-pads-into-convolutions` (after the canonicalization, right
+before IREE's dispatch creation) puts a channels-last convolution, the pad
+IREE would otherwise copy and the epilogue IREE would fuse into one
+`flow.dispatch.region`: ConvNeXt-T 128 -> 110 dispatches, its 18 pad copies
+gone, the other models unchanged (flow census). It must run last: a later
+canonicalization or CSE could reach into the regions. H200: 0.98x against
+the pipeline without it (docs/bench/2026-11-22-h200-session5), fewer
+dispatches for the same time on that GPU.
 `smartmem-classify` is not in the pipeline: elimination does not read its
 tags.
 
