@@ -129,3 +129,42 @@ def test_short_reduction_pieces(loops: dict[str, int], operands: list[str], shor
         maps, iterators, shapes = _reduction_case_maps(loops, operands)
         reason = short_reduction_pieces(maps, iterators, shapes)
     assert reason.startswith(SHORT_REDUCTION_PIECES) if short else reason == "", reason
+
+
+# Head-split projections X[m, k] x W[k, h, d] -> [h, m, d] against the unsplit [m, h*d].
+HEAD_SPLITS = {
+    "heads_of_36": ({"m": 1024, "h": 4, "d": 36, "k": 144}, False),
+    "heads_of_60": ({"m": 1024, "h": 4, "d": 60, "k": 240}, False),
+    "heads_of_32": ({"m": 1024, "h": 4, "d": 32, "k": 144}, True),
+    "heads_of_40": ({"m": 1024, "h": 4, "d": 40, "k": 144}, True),
+}
+
+
+@pytest.mark.parametrize("name", list(HEAD_SPLITS))
+def test_unaligned_output_rule(name: str) -> None:
+    from smartmem.passes.matmul_form import UNALIGNED_OUTPUT, unaligned_output
+
+    loops, aligned = HEAD_SPLITS[name]
+    unsplit = {"m": loops["m"], "n": loops["h"] * loops["d"], "k": loops["k"]}
+    with make_context():
+        maps, iterators, shapes = _reduction_case_maps(loops, ["m k", "k h d", "h m d"])
+        old_maps, old_iterators, old_shapes = _reduction_case_maps(unsplit, ["m k", "k n", "m n"])
+        reason = unaligned_output(maps, iterators, shapes[-1], old_maps, old_iterators, old_shapes[-1])
+    assert reason == "" if aligned else reason.startswith(UNALIGNED_OUTPUT), reason
+
+
+@pytest.mark.parametrize("name", list(HEAD_SPLITS))
+def test_iree_agrees_on_alignment(name: str, tmp_path: pathlib.Path) -> None:
+    """valhall: the aligned head splits get BaseVectorize (its matmul pipeline), the others SubgroupReduce."""
+    loops, aligned = HEAD_SPLITS[name]
+    source = tmp_path / f"{name}.mlir"
+    source.write_text(_module(name, loops, "m k", "k h d", "h m d"))
+    done = subprocess.run(
+        [str(IREE_COMPILE), str(source), "--compile-to=executable-configurations",
+         "--iree-hal-target-device=vulkan", "--iree-vulkan-target=valhall"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    pipelines = re.findall(r"spirv_pipeline<(\w+)>", done.stdout)
+    assert len(pipelines) == 1, pipelines
+    assert (pipelines[0] == "BaseVectorize") == aligned, f"{name}: IREE chose {pipelines[0]}"
