@@ -57,7 +57,7 @@ from __future__ import annotations
 from iree.compiler import ir
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
-from smartmem.passes.linalg_ops import is_elementwise
+from smartmem.passes.linalg_ops import is_elementwise, maps_and_iterators, num_inputs
 
 CHANNELS_LAST_WINDOW_OPS = (
     "linalg.depthwise_conv_2d_nhwc_hwc",
@@ -74,22 +74,22 @@ def _is_channels_last_window(op: ir.Operation) -> bool:
     them once it drops the unit batch dim) that slides a window over operand 0 with its channels innermost."""
     if op.name in CHANNELS_LAST_WINDOW_OPS:
         return True
-    if op.name != "linalg.generic" or not any("reduction" in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])):
+    if op.name != "linalg.generic":
         return False
-    input_map = ir.AffineMapAttr(ir.ArrayAttr(op.attributes["indexing_maps"])[0]).value
-    results = list(input_map.results)
+    maps, iterators = maps_and_iterators(op)
+    if "reduction" not in iterators:
+        return False
+    results = list(maps[0].results)
     return any(isinstance(e, ir.AffineAddExpr) for e in results) and isinstance(results[-1], ir.AffineDimExpr)
 
 
 def _padding_value_is_constant(pad: ir.Operation) -> bool:
     """Whether the pad yields one value defined outside its body (a constant)."""
-    block = pad.regions[0].blocks[0]
-    operations = list(block.operations)
+    operations = list(pad.regions[0].blocks[0].operations)
     if len(operations) != 1:
         return False
-    yielded = operations[0].operands[0]
-    owner = yielded.owner
-    return not isinstance(owner, ir.Block) and (owner.operation if isinstance(owner, ir.OpView) else owner).parent != pad
+    producer = defining_op(operations[0].operands[0])
+    return producer is not None and producer.parent != pad
 
 
 def _producer_takes_pad(source: ir.Value) -> bool:
@@ -113,8 +113,7 @@ def _producer_takes_pad(source: ir.Value) -> bool:
         value = producer.operands[0]
     if not is_elementwise(producer):
         return False
-    n_inputs = len(producer.operands) - len(producer.results)
-    for operand in list(producer.operands)[:n_inputs]:
+    for operand in list(producer.operands)[:num_inputs(producer)]:
         feeder = defining_op(operand)
         if feeder is not None and feeder.name.startswith("linalg.") and len(user_ops(operand)) > 1:
             return False
@@ -131,8 +130,8 @@ def _epilogue(conv: ir.Operation) -> list[ir.Operation]:
         if len(users) != 1 or not is_elementwise(users[0]) or len(users[0].results) != 1:
             return chain
         user = users[0]
-        maps = [ir.AffineMapAttr(m).value for m in ir.ArrayAttr(user.attributes["indexing_maps"])]
-        n_inputs = len(user.operands) - len(user.results)
+        maps, _ = maps_and_iterators(user)
+        n_inputs = num_inputs(user)
         reads = [i for i, operand in enumerate(user.operands) if operand == value]
         if any(i >= n_inputs or not maps[i].is_permutation for i in reads) or not maps[-1].is_permutation:
             return chain
@@ -151,8 +150,7 @@ def _cuts_off_a_consumer(op: ir.Operation, region_ops: list[ir.Operation]) -> bo
         for reader in user_ops(value):
             if not is_elementwise(reader):
                 continue
-            n_inputs = len(reader.operands) - len(reader.results)
-            others = [v for v in list(reader.operands)[:n_inputs] if v not in result_and_reshapes]
+            others = [v for v in list(reader.operands)[:num_inputs(reader)] if v not in result_and_reshapes]
             if not any(_reduces(v, result_and_reshapes, region_ops) for v in others):
                 return True
     return False
@@ -178,8 +176,7 @@ def _reduces(value: ir.Value, sources: list[ir.Value], region_ops: list[ir.Opera
         if producer.name in _RESHAPES:
             pending.append(producer.operands[0])
         elif producer.name == "linalg.generic":
-            n_inputs = len(producer.operands) - len(producer.results)
-            inputs = list(producer.operands)[:n_inputs]
+            inputs = list(producer.operands)[:num_inputs(producer)]
             if not is_elementwise(producer):
                 if any(v in sources for v in inputs):
                     return True
@@ -205,8 +202,7 @@ def _broadcast_feeders(ops: list[ir.Operation]) -> list[ir.Operation]:
             if not is_elementwise(feeder) or len(feeder.results) != 1:
                 continue
             rank = ir.RankedTensorType(feeder.results[0].type).rank
-            n_inputs = len(feeder.operands) - 1
-            inputs = list(feeder.operands)[:n_inputs]
+            inputs = list(feeder.operands)[:num_inputs(feeder)]
             if all(not isinstance(v.type, ir.RankedTensorType) or ir.RankedTensorType(v.type).rank < rank for v in inputs):
                 feeders.append(feeder)
     return feeders
@@ -244,7 +240,7 @@ class FusePadsIntoConvolutionsPass(ModulePass):
             self.no_match(window, "an elementwise reader that IREE would fuse into the convolution would be cut off")
             return
         feeders = _broadcast_feeders(computed)
-        moved = [pad, *sorted(feeders, key=lambda op: _position(op)), *computed]
+        moved = [pad, *sorted(feeders, key=_position), *computed]
         last = moved[-1]
         result = last.results[0]
         with ir.InsertionPoint(last), last.location:

@@ -89,17 +89,22 @@ def _module(name: str, loops: dict[str, int], lhs: str, rhs: str, out: str) -> s
 @pytest.mark.parametrize("name", list(CASES))
 def test_iree_agrees(name: str, tmp_path: pathlib.Path) -> None:
     loops, lhs, rhs, out, stays = CASES[name]
-    source = tmp_path / f"{name}.mlir"
-    source.write_text(_module(name, loops, lhs, rhs, out))
+    pipeline = _iree_pipeline(_module(name, loops, lhs, rhs, out), "ampere", tmp_path / f"{name}.mlir")
+    assert (pipeline == "MatmulPromoteVectorize") == stays, f"{name}: IREE chose {pipeline}"
+
+
+def _iree_pipeline(module: str, target: str, source: pathlib.Path) -> str:
+    """The SPIR-V codegen pipeline IREE picks for the one dispatch of `module` on Vulkan `target`."""
+    source.write_text(module)
     done = subprocess.run(
         [str(IREE_COMPILE), str(source), "--compile-to=executable-configurations",
-         "--iree-hal-target-device=vulkan", "--iree-vulkan-target=ampere"],
+         "--iree-hal-target-device=vulkan", f"--iree-vulkan-target={target}"],
         capture_output=True, text=True, check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     pipelines = re.findall(r"spirv_pipeline<(\w+)>", done.stdout)
     assert len(pipelines) == 1, pipelines
-    assert (pipelines[0] == "MatmulPromoteVectorize") == stays, f"{name}: IREE chose {pipelines[0]}"
+    return pipelines[0]
 
 
 def _reduction_case_maps(loops: dict[str, int], operands: list[str]) -> tuple[list[ir.AffineMap], list[str], list[list[int]]]:
@@ -157,14 +162,5 @@ def test_unaligned_output_rule(name: str) -> None:
 def test_iree_agrees_on_alignment(name: str, tmp_path: pathlib.Path) -> None:
     """valhall: the aligned head splits get BaseVectorize (its matmul pipeline), the others SubgroupReduce."""
     loops, aligned = HEAD_SPLITS[name]
-    source = tmp_path / f"{name}.mlir"
-    source.write_text(_module(name, loops, "m k", "k h d", "h m d"))
-    done = subprocess.run(
-        [str(IREE_COMPILE), str(source), "--compile-to=executable-configurations",
-         "--iree-hal-target-device=vulkan", "--iree-vulkan-target=valhall"],
-        capture_output=True, text=True, check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    pipelines = re.findall(r"spirv_pipeline<(\w+)>", done.stdout)
-    assert len(pipelines) == 1, pipelines
-    assert (pipelines[0] == "BaseVectorize") == aligned, f"{name}: IREE chose {pipelines[0]}"
+    pipeline = _iree_pipeline(_module(name, loops, "m k", "k h d", "h m d"), "valhall", tmp_path / f"{name}.mlir")
+    assert (pipeline == "BaseVectorize") == aligned, f"{name}: IREE chose {pipeline}"
