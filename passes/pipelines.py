@@ -21,7 +21,13 @@ census, same SmartMem pipeline): stock 274 dispatches / 97 layout moves;
 after `input` 202 / 25; after `global-optimization` 224 / 47.
 Order inside the phase: cyclic shifts (slice + concat rolls) become
 gathers in their elementwise producer or consumers first, while the
-producers are still plain elementwise ops; strided-slice concats become
+producers are still plain elementwise ops; the layout chains those gathers
+read are composed into their gathered index right after
+(smartmem-gather-through-layout-chains: Swin-T's window reverse after each
+shifted block's output projection; with no transpose behind it, the output
+projection then reads the head merge too: flow census, ampere, Swin-T
+227 -> 217 dispatches, 38 -> 28 layout moves, the other models
+unchanged); strided-slice concats become
 chains; convolutions whose stride equals their kernel become matmuls on
 space-to-depth patches (smartmem-patchify-convs: IREE gives those
 convolutions its generic kernel; H200 against the pipeline without it:
@@ -189,6 +195,7 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
     PhasePipeline(
         "input",
         "builtin.module(smartmem-fold-rolls,"
+        "smartmem-gather-through-layout-chains,"
         "smartmem-concat-slices-to-transpose,"
         "smartmem-patchify-convs,"
         "smartmem-channels-last-convs{everywhere=true},"
