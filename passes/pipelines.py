@@ -53,6 +53,12 @@ can read the head merge; flow census, ampere, with both passes: Swin-T
 47 -> 34; SegFormer-B0 197 -> 181, moves unchanged; H200 against the
 pipeline without them, one interleaved run: Swin-T 1.07x, MobileViT-S
 1.04x, SegFormer-B0 1.06x, docs/bench/2026-11-22-h200-swap-batch);
+transposes of constants that only elementwise ops read (Swin-T's
+attention masks, transposed to head-major by the swap) move into
+load-time initializers (smartmem-hoist-constant-layouts: IREE's transpose
+propagation otherwise fuses a single-reader one into the mask add as a
+permuted read, and that add stays a dispatch of its own: Swin-T
+217 -> 215 dispatches, 28 -> 26 layout moves, the other models unchanged);
 every chain is then written as one `smartmem.relayout` of its
 atoms (smartmem-form-relayouts: the explicit intermediate form, transposes
 composed into one permutation, cancelling ones gone); chains
@@ -201,6 +207,7 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
         "smartmem-channels-last-convs{everywhere=true},"
         "smartmem-unbatch-broadcast-matmuls,"
         "smartmem-swap-batch-dims,"
+        "smartmem-hoist-constant-layouts,"
         "smartmem-form-relayouts,"
         "smartmem-fold-layout-chains{elementwise=false},"
         "smartmem-write-through-layout-chains,"

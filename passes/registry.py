@@ -28,6 +28,7 @@ PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-split-producer-by-slices", "smartmem.passes.split_producer_by_slices", "SplitProducerBySlicesPass"),
     PassEntry("smartmem-fold-rolls", "smartmem.passes.fold_rolls", "FoldRollsPass"),
     PassEntry("smartmem-gather-through-layout-chains", "smartmem.passes.gather_through_layout_chains", "GatherThroughLayoutChainsPass"),
+    PassEntry("smartmem-hoist-constant-layouts", "smartmem.passes.hoist_constant_layouts", "HoistConstantLayoutsPass"),
     PassEntry("smartmem-concat-slices-to-transpose", "smartmem.passes.concat_slices_to_transpose", "ConcatSlicesToTransposePass"),
     PassEntry("smartmem-pad-softmax-rows", "smartmem.passes.pad_softmax_rows", "PadSoftmaxRowsPass"),
     PassEntry("smartmem-pad-contraction-rows", "smartmem.passes.pad_contraction_rows", "PadContractionRowsPass"),

@@ -21,6 +21,7 @@ CASES = {
     "write-through-layout-chains": "builtin.module(smartmem-write-through-layout-chains)",
     "fold-rolls": "builtin.module(smartmem-fold-rolls)",
     "gather-through-layout-chains": "builtin.module(smartmem-gather-through-layout-chains)",
+    "hoist-constant-layouts": "builtin.module(smartmem-hoist-constant-layouts)",
     "split-producer-by-slices": "builtin.module(smartmem-split-producer-by-slices)",
     "pad-softmax-rows": "builtin.module(smartmem-pad-softmax-rows)",
     "pad-contraction-rows": "builtin.module(smartmem-pad-contraction-rows{multiple=8 min-rows=8})",
