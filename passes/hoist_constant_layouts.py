@@ -51,9 +51,13 @@ class HoistConstantLayoutsPass(ModulePass):
         %t = util.global.load @smartmem_constant_layout_0 : tensor<3x64x49x49xf32>
         %s = linalg.generic ... ins(%scores, %t ...)
 
-    Refuses: chains without a transpose (reshapes of constants are free),
-    and chains whose intermediate values have other readers (the
-    intermediate would still be computed in the function).
+    Refuses: chains without a transpose (reshapes of constants are free);
+    chains read by anything but elementwise ops (a contraction reads a
+    transposed weight through its maps at no cost; a hoisted copy would only
+    add memory); mutable globals; constants or intermediate values with
+    other readers (they would still be computed in the function); chains
+    that read other values than their source and static `tensor.empty`
+    inits.
 
     Options: none.
     """
@@ -111,6 +115,14 @@ def _constant_chain_ending_at(transpose: ir.Operation) -> list[ir.Operation] | s
         # Contractions read a transposed weight through their maps for free;
         # a hoisted copy would only add load-time memory.
         return "not read by elementwise ops only"
+    for op in ops:
+        for operand in op.operands:
+            producer = defining_op(operand)
+            if producer in ops:
+                continue
+            if producer is None or producer.name != "tensor.empty" or len(producer.operands) != 0:
+                # Only static tensor.empty inits can move into the initializer with it.
+                return "the chain reads a value other than its constant and static inits"
     return ops
 
 

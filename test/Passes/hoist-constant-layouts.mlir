@@ -86,3 +86,23 @@ func.func @no_hoist_constant_with_other_reader(%x: tensor<2x2xf32>) -> (tensor<2
   } -> tensor<2x2xf32>
   return %r, %s : tensor<2x2xf32>, tensor<2x2xf32>
 }
+
+// -----
+
+// Negative: the transpose's init is a function argument, which does not
+// exist in an initializer.
+// CHECK-LABEL: func.func @no_hoist_init_from_argument
+// CHECK-NOT: util.initializer
+// CHECK: linalg.transpose
+util.global private @table = dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+func.func @no_hoist_init_from_argument(%x: tensor<2x2xf32>, %dest: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %s = util.global.load @table : tensor<2x2xf32>
+  %t = linalg.transpose ins(%s : tensor<2x2xf32>) outs(%dest : tensor<2x2xf32>) permutation = [1, 0]
+  %out = tensor.empty() : tensor<2x2xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(a, b) -> (a, b)>, affine_map<(a, b) -> (a, b)>, affine_map<(a, b) -> (a, b)>], iterator_types = ["parallel", "parallel"]} ins(%x, %t : tensor<2x2xf32>, tensor<2x2xf32>) outs(%out : tensor<2x2xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %sum = arith.addf %a, %b : f32
+    linalg.yield %sum : f32
+  } -> tensor<2x2xf32>
+  return %r : tensor<2x2xf32>
+}
