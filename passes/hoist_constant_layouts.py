@@ -118,9 +118,11 @@ def _constant_chain_ending_at(transpose: ir.Operation) -> list[ir.Operation] | s
     for op in ops:
         for operand in op.operands:
             producer = defining_op(operand)
+            if producer is None:
+                return "the chain reads a function argument"
             if producer in ops:
                 continue
-            if producer is None or producer.name != "tensor.empty" or len(producer.operands) != 0:
+            if producer.name != "tensor.empty" or len(producer.operands) != 0:
                 # Only static tensor.empty inits can move into the initializer with it.
                 return "the chain reads a value other than its constant and static inits"
     return ops
