@@ -28,6 +28,9 @@ from smartmem.passes.linalg_ops import CONSTANT_SOURCES, is_contraction_generic,
 
 
 
+GATHER_REFUSED = "read by a gather that refused it (see smartmem-gather-through-layout-chains debug log)"
+
+
 @dataclass(frozen=True)
 class RemainingMove:
     op: str
@@ -138,6 +141,8 @@ def _reason(op: ir.Operation) -> str:
         return kept
     if gathers:
         return "read by a gather (a folded roll: its body uses linalg.index), which cannot read through an index map"
+    if non_linalg == ["tensor.extract"]:
+        return GATHER_REFUSED
     if non_linalg:
         return f"read by {', '.join(non_linalg)}: not a linalg op that can read through an index map"
     # Readers through reshapes: materialized relayouts end in a reshape.

@@ -9,7 +9,7 @@ import pytest
 from iree.compiler import ir
 
 from smartmem.context import make_context
-from smartmem.passes.elimination_report import elimination_report
+from smartmem.passes.elimination_report import GATHER_REFUSED, elimination_report
 from smartmem.passes.matmul_form import OFF_MATMUL_PIPELINE
 from smartmem.passes.pipeline import build_pass_manager, parse_pipeline
 from smartmem.passes.reduction_contiguity import STRIDED_REDUCTION_READ, STRIDED_REDUCTION_WRITE
@@ -71,3 +71,9 @@ def test_block_major_slices_are_eliminated_strided_ones_remain() -> None:
     assert report["before"]["slice"] == 3
     assert report["after"]["slice"] == 0
     assert report["eliminated"]["slice"] == 3
+
+
+def test_kept_move_read_by_a_gather_says_the_gather_refused_it() -> None:
+    # The transpose moves the innermost dim, so the gather keeps reading it.
+    transposes = _transposes_kept_by_input_pipeline("gather-through-layout-chains.mlir", "no_gather_innermost_moved")
+    assert [m.reason for m in transposes] == [GATHER_REFUSED], [m.reason for m in transposes]
