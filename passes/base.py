@@ -111,6 +111,14 @@ class ModulePass:
     def run_on_module(self, module: ir.Operation) -> None:
         raise NotImplementedError
 
+    def rewrite_each(self, ops: list[ir.Operation], rewrite: Callable[[ir.Operation], str]) -> None:
+        """`rewrite` each op (collected before any rewrite); log why, when it returns a refusal."""
+        for op in ops:
+            operation = op.operation
+            reason = rewrite(operation)
+            if reason:
+                self.no_match(operation, reason)
+
     def no_match(self, op: ir.Operation, reason: str) -> None:
         """Record why a pattern left `op` alone (logged, never an error)."""
         self.log.debug("%s at %s: %s", op.name, op.location, reason)

@@ -184,10 +184,7 @@ class ChannelsLastConvsPass(ModulePass):
 
     def run_on_module(self, module: ir.Operation) -> None:
         with module.context:
-            for op in ops_where(module, lambda op: op.name in FILTER_TO_CHANNELS_LAST):
-                reason = self.rewrite(op.operation)
-                if reason:
-                    self.no_match(op, reason)
+            self.rewrite_each(ops_where(module, lambda op: op.name in FILTER_TO_CHANNELS_LAST), self.rewrite)
 
     def rewrite(self, op: ir.Operation) -> str:
         image, filters, init = op.operands[0], op.operands[1], op.operands[2]

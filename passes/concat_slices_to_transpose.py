@@ -84,10 +84,7 @@ class ConcatSlicesToTransposePass(ModulePass):
     def run_on_module(self, module: ir.Operation) -> None:
         concats = ops_where(module, lambda op: op.name == "tensor.concat")
         with module.context:
-            for op in concats:
-                reason = self.rewrite(op)
-                if reason:
-                    self.no_match(op, reason)
+            self.rewrite_each(concats, self.rewrite)
 
     def rewrite(self, op: ir.Operation) -> str:
         dim = ir.IntegerAttr(op.attributes["dim"]).value

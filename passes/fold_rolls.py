@@ -9,7 +9,7 @@ from iree.compiler.dialects import arith, linalg, tensor
 
 from smartmem.passes.base import ModulePass, reassociation_groups
 from smartmem.passes.concat_slices_to_transpose import strided_view
-from smartmem.passes.linalg_ops import num_inputs, uses_linalg_index
+from smartmem.passes.linalg_ops import delinearize, index_constant, num_inputs, uses_linalg_index
 
 
 @dataclass(frozen=True)
@@ -197,15 +197,15 @@ class FoldRollsPass(ModulePass):
         def index_of(e, loop_values) -> ir.Value:
             # Producer loop e.position == linearized rolled indices of its group.
             if isinstance(e, ir.AffineConstantExpr):
-                return arith.ConstantOp(ir.IndexType.get(), e.value).result
+                return index_constant(e.value)
             total = None
             for d in groups[e.position]:
                 part = _rolled(loop_values[d], shifts.get(d, 0), rolled_shape[d])
                 if total is None:
                     total = part
                 else:
-                    total = arith.AddIOp(arith.MulIOp(total, _const(rolled_shape[d])).result, part).result
-            return total if total is not None else _const(0)
+                    total = arith.AddIOp(arith.MulIOp(total, index_constant(rolled_shape[d])).result, part).result
+            return total if total is not None else index_constant(0)
 
         with ir.InsertionPoint(concat), concat.location:
             element = rolled_type.element_type
@@ -271,13 +271,8 @@ class FoldRollsPass(ModulePass):
                 # Delinearize each operand index into its rolled dims.
                 out = [None] * len(rolled_shape)
                 for value, group in zip(dim_values, groups):
-                    remaining = value
-                    for position, d in enumerate(reversed(group)):
-                        if position == len(group) - 1:
-                            out[d] = remaining
-                        else:
-                            out[d] = arith.RemUIOp(remaining, _const(rolled_shape[d])).result
-                            remaining = arith.DivUIOp(remaining, _const(rolled_shape[d])).result
+                    for d, digit in zip(group, delinearize(value, [rolled_shape[d] for d in group])):
+                        out[d] = digit
                 return [_rolled(out[d], shifts.get(d, 0), rolled_shape[d]) for d in range(len(rolled_shape))]
 
             self._gather_in_consumer(user, index, m, roll.base, index_for)
@@ -315,14 +310,10 @@ class FoldRollsPass(ModulePass):
         user.erase()
 
 
-def _const(value: int) -> ir.Value:
-    return arith.ConstantOp(ir.IndexType.get(), value).result
-
-
 def _rolled(index: ir.Value, shift: int, extent: int) -> ir.Value:
     if shift == 0:
         return index
-    return arith.RemUIOp(arith.AddIOp(index, _const(shift)).result, _const(extent)).result
+    return arith.RemUIOp(arith.AddIOp(index, index_constant(shift)).result, index_constant(extent)).result
 
 
 def _gather_args(block, positions, sources, maps, n_loops, index_of, location) -> None:

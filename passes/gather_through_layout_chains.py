@@ -9,7 +9,7 @@ from iree.compiler.dialects import arith, tensor
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
 from smartmem.passes.layout_chain import AtomChain, chain_of
-from smartmem.passes.linalg_ops import CONSTANT_SOURCES
+from smartmem.passes.linalg_ops import CONSTANT_SOURCES, delinearize, index_constant
 
 
 @dataclass(frozen=True)
@@ -129,30 +129,20 @@ def _keeps_innermost(atoms: AtomChain) -> bool:
     return bool(source_atoms) and bool(result_atoms) and source_atoms[-1] == result_atoms[-1]
 
 
-def _index(value: int) -> ir.Value:
-    return arith.ConstantOp(ir.IndexType.get(), value).result
-
-
 def source_indices(atoms: AtomChain, result_indices: list[ir.Value]) -> list[ir.Value]:
     """The source's indices for `result_indices` of the chain's result (ops at the insertion point)."""
-    atom_value: dict[int, ir.Value] = {a: _index(i) for a, i in atoms.fixed}
+    atom_value: dict[int, ir.Value] = {a: index_constant(i) for a, i in atoms.fixed}
     for index, dim_atoms in zip(result_indices, atoms.result_dims):
-        remaining = index
-        for position, atom in enumerate(reversed(dim_atoms)):
-            if position == len(dim_atoms) - 1:
-                atom_value[atom] = remaining
-            else:
-                extent = _index(atoms.atom_sizes[atom])
-                atom_value[atom] = arith.RemUIOp(remaining, extent).result
-                remaining = arith.DivUIOp(remaining, extent).result
+        digits = delinearize(index, [atoms.atom_sizes[a] for a in dim_atoms])
+        atom_value.update(zip(dim_atoms, digits))
     indices: list[ir.Value] = []
     for dim_atoms in atoms.source_dims:
         if not dim_atoms:
-            indices.append(_index(0))
+            indices.append(index_constant(0))
             continue
         linear = atom_value[dim_atoms[0]]
         for atom in dim_atoms[1:]:
-            scaled = arith.MulIOp(linear, _index(atoms.atom_sizes[atom])).result
+            scaled = arith.MulIOp(linear, index_constant(atoms.atom_sizes[atom])).result
             linear = arith.AddIOp(scaled, atom_value[atom]).result
         indices.append(linear)
     return indices

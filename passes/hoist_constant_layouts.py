@@ -6,7 +6,7 @@ from iree.compiler import ir
 from iree.compiler.dialects import util
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
-from smartmem.passes.layout_chain import chain_step
+from smartmem.passes.layout_chain import collect_chain
 from smartmem.passes.linalg_ops import is_elementwise
 
 # Sources whose value is the same on every call: inline constants and
@@ -81,21 +81,13 @@ class HoistConstantLayoutsPass(ModulePass):
 
 def _constant_chain_ending_at(transpose: ir.Operation) -> list[ir.Operation] | str | None:
     """[constant, chain ops..., last op] for the transpose's chain, extended through reshapes after it."""
-    ops = [transpose]
-    current = transpose
-    while True:
-        producer = defining_op(current.operands[0])
-        if producer is None:
-            return None
-        if producer.name in _CONSTANT_READS:
-            if producer.name == "util.global.load" and not _immutable_global(producer):
-                return "the source global is mutable"
-            ops.insert(0, producer)
-            break
-        if chain_step(producer) is None:
-            return None
-        ops.insert(0, producer)
-        current = producer
+    source, chain = collect_chain(transpose.results[0])
+    producer = defining_op(source)
+    if producer is None or producer.name not in _CONSTANT_READS:
+        return None
+    if producer.name == "util.global.load" and not _immutable_global(producer):
+        return "the source global is mutable"
+    ops = [producer, *chain]
     # Reshapes after the transpose belong to the chain (the reader's type).
     last = ops[-1]
     while True:

@@ -1,9 +1,10 @@
 """Small facts about, and builders of, linalg and tensor ops, shared by the passes.
 
 Indexing maps and iterator types of generics and named contractions, the
-kind of a generic (elementwise, contraction, reading `linalg.index`), the
-reassociation attribute of a reshape, a value reshaped to a finer shape,
-a `linalg.fill`, and the values IREE's const-eval folds.
+kind of a generic (elementwise, contraction, reading `linalg.index`), index
+constants and the digits of a linear index, the reassociation attribute of
+a reshape, a value reshaped to a finer shape, a `linalg.fill`, and the
+values IREE's const-eval folds.
 """
 
 from __future__ import annotations
@@ -91,6 +92,28 @@ def body_contains(op: ir.Operation, op_name: str) -> bool:
 def uses_linalg_index(op: ir.Operation) -> bool:
     """Whether `op`'s body reads its loop indices (a gather): its loops cannot be renamed freely."""
     return body_contains(op, "linalg.index")
+
+
+def index_constant(value: int) -> ir.Value:
+    """An `index` constant at the insertion point."""
+    return arith.ConstantOp(ir.IndexType.get(), value).result
+
+
+def delinearize(index: ir.Value, extents: Sequence[int]) -> list[ir.Value]:
+    """`index` split into digits of radix `extents` (major to minor), with `remui`/`divui`.
+
+    The major digit is the remaining quotient, unchecked: `index` is in range.
+    """
+    digits: list[ir.Value] = []
+    remaining = index
+    for position, extent in enumerate(reversed(extents)):
+        if position == len(extents) - 1:
+            digits.append(remaining)
+        else:
+            divisor = index_constant(extent)
+            digits.append(arith.RemUIOp(remaining, divisor).result)
+            remaining = arith.DivUIOp(remaining, divisor).result
+    return digits[::-1]
 
 
 def reassociation_attr(groups: Sequence[Sequence[int]]) -> ir.ArrayAttr:

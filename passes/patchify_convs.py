@@ -155,10 +155,7 @@ class PatchifyConvsPass(ModulePass):
 
     def run_on_module(self, module: ir.Operation) -> None:
         with module.context:
-            for op in ops_where(module, lambda op: op.name == "linalg.conv_2d_nchw_fchw"):
-                reason = self.patchify(op.operation)
-                if reason:
-                    self.no_match(op, reason)
+            self.rewrite_each(ops_where(module, lambda op: op.name == "linalg.conv_2d_nchw_fchw"), self.patchify)
 
     def patchify(self, op: ir.Operation) -> str:
         image, weights, init = op.operands[0], op.operands[1], op.operands[2]

@@ -60,11 +60,7 @@ class UnbatchBroadcastMatmulsPass(ModulePass):
 
     def run_on_module(self, module: ir.Operation) -> None:
         with module.context:
-            for op in ops_where(module, lambda op: op.name == "linalg.batch_matmul"):
-                op = op.operation
-                reason = self.unbatch(op)
-                if reason:
-                    self.no_match(op, reason)
+            self.rewrite_each(ops_where(module, lambda op: op.name == "linalg.batch_matmul"), self.unbatch)
 
     def unbatch(self, op: ir.Operation) -> str:
         if any(not static_shaped(v) for v in list(op.operands) + list(op.results)):
