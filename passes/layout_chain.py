@@ -409,3 +409,67 @@ def reindex_operand_map(
         else:
             return None
     return results, groups, fine_shape
+
+
+def step_shapes(source_shape: tuple[int, ...], steps: list[ChainStep]) -> list[tuple[int, ...]]:
+    """The shape after each step of a chain applied to `source_shape` (the source's shape first)."""
+    shapes = [tuple(source_shape)]
+    for step in steps:
+        if step.kind == "permute":
+            shapes.append(tuple(shapes[-1][p] for p in step.permutation))
+        else:
+            shapes.append(tuple(step.result_shape))
+    return shapes
+
+
+def source_index_through_steps(
+    source_shape: tuple[int, ...], steps: list[ChainStep], result_indices: list[ir.Value]
+) -> list[ir.Value]:
+    """The source's indices of the element at `result_indices` of a chain, in any radix (ops at the insertion point).
+
+    Where atoms cannot express a chain (a mixed-radix regrouping, e.g. a
+    56-row map read as 8 windows of 7 and as 28 pairs), the index is still
+    computable step by step: a collapse splits an index into its group's
+    digits (`divui`/`remui`), an expand joins digits (`muli`/`addi`), a
+    permutation renames them.
+    """
+    from smartmem.passes.linalg_ops import delinearize, linearize
+
+    if any(step.kind == "select" for step in steps):
+        raise ChainRefused("a slice in the chain")
+    shapes = step_shapes(source_shape, steps)
+    indices = list(result_indices)
+    for position in range(len(steps) - 1, -1, -1):
+        step, operand_shape = steps[position], shapes[position]
+        if step.kind == "relayout":
+            permuted_shape = [operand_shape[p] for p in step.permutation]
+            indices = _split_groups(indices, step.groups, permuted_shape, delinearize)
+            step_back = list(indices)
+            indices = [step_back[0]] * len(operand_shape)
+            for i, p in enumerate(step.permutation):
+                indices[p] = step_back[i]
+        elif step.kind == "collapse":
+            indices = _split_groups(indices, step.groups, list(operand_shape), delinearize)
+        elif step.kind == "expand":
+            result_shape = shapes[position + 1]
+            indices = [
+                linearize([indices[d] for d in group], [result_shape[d] for d in group]) for group in step.groups
+            ]
+        else:
+            back = list(indices)
+            for i, p in enumerate(step.permutation):
+                back[p] = indices[i]
+            indices = back
+    return indices
+
+
+def _split_groups(indices, groups, operand_shape, delinearize) -> list[ir.Value]:
+    from smartmem.passes.linalg_ops import index_constant
+
+    operand: list[ir.Value | None] = [None] * len(operand_shape)
+    for index, group in zip(indices, groups):
+        if not group:
+            continue
+        for dim, digit in zip(group, delinearize(index, [operand_shape[d] for d in group])):
+            operand[dim] = digit
+    return [v if v is not None else index_constant(0) for v in operand]

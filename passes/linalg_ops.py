@@ -116,6 +116,16 @@ def delinearize(index: ir.Value, extents: Sequence[int]) -> list[ir.Value]:
     return digits[::-1]
 
 
+def linearize(digits: Sequence[ir.Value], extents: Sequence[int]) -> ir.Value:
+    """The linear index of `digits` of radix `extents` (major to minor), with `muli`/`addi`."""
+    if not digits:
+        return index_constant(0)
+    total = digits[0]
+    for digit, extent in zip(digits[1:], extents[1:]):
+        total = arith.AddIOp(arith.MulIOp(total, index_constant(extent)).result, digit).result
+    return total
+
+
 def reassociation_attr(groups: Sequence[Sequence[int]]) -> ir.ArrayAttr:
     """The `reassociation` attribute of an expand_shape / collapse_shape grouping dims as `groups`."""
     i64 = ir.IntegerType.get_signless(64)

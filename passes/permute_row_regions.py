@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from iree.compiler import ir
-from iree.compiler.dialects import tensor
+from iree.compiler.dialects import linalg, tensor
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where
-from smartmem.passes.layout_chain import AtomChain, ChainRefused, ChainStep, analyze_chain, chain_of, chain_step
+from smartmem.passes.layout_chain import (
+    AtomChain, ChainRefused, ChainStep, analyze_chain, chain_of, chain_step, source_index_through_steps,
+)
 from smartmem.passes.linalg_ops import (
     delinearize, index_constant, is_contraction_generic, is_elementwise, maps_and_iterators, num_inputs, reassociation_attr,
 )
@@ -515,7 +517,9 @@ def _forward_chain(first: ir.Operation) -> list[ir.Operation]:
 def _leaving_cost(value: ir.Value, first: ir.Operation, unpermute: list[ChainStep]) -> int:
     shape = tuple(ir.RankedTensorType(value.type).shape)
     steps = [chain_step(o) for o in _forward_chain(first)]
-    return _moves(shape, unpermute + steps) - _moves(shape, steps)  # type: ignore[operator]
+    # A composition without atoms becomes one gather (flip_region): one op where the chain was.
+    after = min(_moves(shape, unpermute + steps), 1)  # type: ignore[operator]
+    return after - _moves(shape, steps)  # type: ignore[arg-type]
 
 
 def flip_region(region: Region) -> None:
@@ -536,6 +540,11 @@ def flip_region(region: Region) -> None:
                 op.operands[n] = stored
             continue
         outside = [(op, n) for op, n in uses if op not in region.ops]
+        unpermute = inverse.steps(tuple(ir.RankedTensorType(value.type).shape), axis)
+        for op, n in list(outside):
+            if _is_chain_op(op) and _mixed_radix(value, op, unpermute):
+                _gather_through(value, op, unpermute)
+                outside.remove((op, n))
         if not outside:
             continue
         with _after(value), _location(value):
@@ -545,6 +554,56 @@ def flip_region(region: Region) -> None:
     for op, loop in region.ops.items():
         if loop is not None and op.name == "linalg.generic":
             _map_row_index_back(op, loop, permutation)
+
+
+def _is_chain_op(op: ir.Operation) -> bool:
+    step = chain_step(op)
+    return step is not None and step.kind != "select"
+
+
+def _mixed_radix(value: ir.Value, first: ir.Operation, unpermute: list[ChainStep]) -> bool:
+    shape = tuple(ir.RankedTensorType(value.type).shape)
+    try:
+        analyze_chain(shape, unpermute + [chain_step(o) for o in _forward_chain(first)])  # type: ignore[misc]
+    except ChainRefused:
+        return True
+    return False
+
+
+def _gather_through(value: ir.Value, first: ir.Operation, unpermute: list[ChainStep]) -> None:
+    """Replace the chain from `first` on, read after `unpermute`, by one gather of `value`.
+
+    The composition has no atoms (mixed radix), so no indexing map can
+    express it; a generic that extracts each element at the composed index
+    (`divui`/`remui` per step) can, and it is one op, not two transposes.
+    """
+    chain = _forward_chain(first)
+    end = chain[-1].results[0]
+    end_type = ir.RankedTensorType(end.type)
+    steps = unpermute + [chain_step(o) for o in chain]
+    shape = tuple(ir.RankedTensorType(value.type).shape)
+    rank = end_type.rank
+    with ir.InsertionPoint.after(chain[-1]), chain[-1].location:
+        init = tensor.EmptyOp(list(end_type.shape), end_type.element_type).result
+        generic = linalg.GenericOp(
+            [end_type], [], [init],
+            ir.ArrayAttr.get([ir.AffineMapAttr.get(ir.AffineMap.get_identity(rank))]),
+            ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * rank),
+        )
+        block = generic.regions[0].blocks.append(end_type.element_type)
+        with ir.InsertionPoint(block):
+            i64 = ir.IntegerType.get_signless(64)
+            indices = [linalg.IndexOp(ir.IntegerAttr.get(i64, d)).result for d in range(rank)]
+            source = source_index_through_steps(shape, steps, indices)  # type: ignore[arg-type]
+            linalg.YieldOp([tensor.ExtractOp(value, source).result])
+    end.replace_all_uses_with(generic.results[0])
+    for op in reversed(chain):
+        if not list(op.results[0].uses):
+            inits = [defining_op(v) for v in op.operands[1:]]
+            op.erase()
+            for init in inits:
+                if init is not None and init.name == "tensor.empty" and not list(init.results[0].uses):
+                    init.erase()
 
 
 def _map_row_index_back(op: ir.Operation, loop: int, permutation: RowPermutation) -> None:
