@@ -22,6 +22,7 @@ CASES = {
     "fold-rolls": "builtin.module(smartmem-fold-rolls)",
     "gather-through-layout-chains": "builtin.module(smartmem-gather-through-layout-chains)",
     "hoist-constant-layouts": "builtin.module(smartmem-hoist-constant-layouts)",
+    "permute-row-regions": "builtin.module(smartmem-permute-row-regions)",
     "split-producer-by-slices": "builtin.module(smartmem-split-producer-by-slices)",
     "pad-softmax-rows": "builtin.module(smartmem-pad-softmax-rows)",
     "pad-contraction-rows": "builtin.module(smartmem-pad-contraction-rows{multiple=8 min-rows=8})",
