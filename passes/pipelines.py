@@ -61,19 +61,7 @@ permuted read, and that add stays a dispatch of its own: Swin-T
 217 -> 215 dispatches, 28 -> 26 layout moves, the other models unchanged);
 every chain is then written as one `smartmem.relayout` of its
 atoms (smartmem-form-relayouts: the explicit intermediate form, transposes
-composed into one permutation, cancelling ones gone); regions of row-wise
-ops (LayerNorms, MLPs, residual adds, linear layers) whose boundary chains
-are row permutations then store their rows in the order those chains want
-(smartmem-permute-row-regions: the global layout choice for Swin's
-residual stream, kept in window order through each stage, so the
-non-shifted blocks lose their window partition and reverse, the output
-projections can read their head merge, and the patch merging reads the
-stage through one gather; run on the relayouts, because form-relayouts
-composes the permutation it adds at a region's edge with the relayout
-there, and again after it to do so, then gather-through-layout-chains
-again for the permutations the shifted blocks' gathers now read through;
-flow census, ampere: Swin-T 215 -> 198 dispatches, 26 -> 14 layout moves,
-the other models unchanged); chains
+composed into one permutation, cancelling ones gone); chains
 in front of contractions are folded into them (the contraction reads
 through the index map); remaining chains are written directly by their
 producer (pushed up through bias adds into the producing contraction, so
@@ -189,6 +177,26 @@ gone, the other models unchanged (flow census). It must run last: a later
 canonicalization or CSE could reach into the regions. H200: 0.98x against
 the pipeline without it (docs/bench/2026-11-22-h200-session5), fewer
 dispatches for the same time on that GPU.
+`smartmem-permute-row-regions` is not in the pipeline. It stores a
+region of row-wise ops (LayerNorms, MLPs, residual adds, linear layers)
+with its rows in the order the chains at its edge want: Swin's residual
+stream in window order through each stage. Run after form-relayouts,
+then form-relayouts and gather-through-layout-chains again, it takes
+Swin-T from 215 to 198 dispatches and from 26 to 14 layout moves (flow
+census, ampere; the other models unchanged), with the outputs equal to
+stock. Yet the module ran slower: H200, one interleaved run against the
+pipeline without it, 7.61 -> 7.77 ms (0.98x), GPU dispatch time 3.86 ->
+4.26 ms (docs/bench/2026-11-22-h200-session7): matmul 2.56 -> 2.68 ms,
+matmul_like 0.68 -> 0.85, reductions 0.22 -> 0.36. Three causes, per
+dispatch: smartmem-pad-contraction-rows pads fewer of stage 3's 196-row
+linear layers to 224 rows (its regions stop at ops that read
+`linalg.index`, which the window-order stream's shifted residual adds
+do); the output projections that now read their head merge run as
+`matmul_like` at about twice the time of the transpose and matmul they
+replace (3136x96x3x32: 1.7 -> 3.4 us); the patch merging LayerNorms
+read the stage through the exit gather, fused into their reductions
+(49x1536: 1.2 -> 16.7 us). It stays
+available for smartmem-opt and for GPUs where a dispatch costs more.
 `smartmem-classify` is not in the pipeline: elimination does not read its
 tags.
 
@@ -221,9 +229,6 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
         "smartmem-swap-batch-dims,"
         "smartmem-hoist-constant-layouts,"
         "smartmem-form-relayouts,"
-        "smartmem-permute-row-regions,"
-        "smartmem-form-relayouts,"
-        "smartmem-gather-through-layout-chains,"
         "smartmem-fold-layout-chains{elementwise=false},"
         "smartmem-write-through-layout-chains,"
         "smartmem-fold-layout-chains,"
