@@ -229,9 +229,9 @@ def _seeds(module: ir.Operation) -> list[tuple[ir.Value, int, RowPermutation]]:
         if found is None:
             continue
         source, _, atoms = found
-        for axis, permutation in _source_permutations(atoms):
+        for axis, permutation in _row_permutations(atoms, of_result=False):
             seeds.append((source, axis, permutation))
-        for axis, permutation in _result_permutations(atoms):
+        for axis, permutation in _row_permutations(atoms, of_result=True):
             seeds.append((op.results[0], axis, permutation))
     return seeds
 
@@ -262,20 +262,14 @@ def _block_permutations(
     return found
 
 
-def _source_permutations(atoms: AtomChain) -> list[tuple[int, RowPermutation]]:
+def _row_permutations(atoms: AtomChain, of_result: bool) -> list[tuple[int, RowPermutation]]:
+    """Row permutations of the chain's source (stored as the result orders it) or of its result."""
     if atoms.fixed:
         return []
-    here = [a for d in atoms.source_dims for a in d]
-    there = [a for d in atoms.result_dims for a in d]
-    return _block_permutations(atoms.source_dims, here, there, atoms.atom_sizes)
-
-
-def _result_permutations(atoms: AtomChain) -> list[tuple[int, RowPermutation]]:
-    if atoms.fixed:
-        return []
-    here = [a for d in atoms.result_dims for a in d]
-    there = [a for d in atoms.source_dims for a in d]
-    return _block_permutations(atoms.result_dims, here, there, atoms.atom_sizes)
+    dims, other = (atoms.result_dims, atoms.source_dims) if of_result else (atoms.source_dims, atoms.result_dims)
+    here = [a for d in dims for a in d]
+    there = [a for d in other for a in d]
+    return _block_permutations(dims, here, there, atoms.atom_sizes)
 
 
 def _as_op(owner) -> ir.Operation:
@@ -536,13 +530,7 @@ def flip_region(region: Region) -> None:
         inside = producer is not None and producer in region.ops
         uses = [(_as_op(u.owner), u.operand_number) for u in value.uses]
         if not inside:
-            readers = [(op, n) for op, n in uses if op in region.ops]
-            if not readers:
-                continue
-            with _after(value), _location(value):
-                stored = permutation.apply(value, axis)
-            for op, n in readers:
-                op.operands[n] = stored
+            _reroute(value, axis, permutation, [(op, n) for op, n in uses if op in region.ops])
             continue
         outside = [(op, n) for op, n in uses if op not in region.ops]
         unpermute = inverse.steps(tuple(ir.RankedTensorType(value.type).shape), axis)
@@ -550,15 +538,20 @@ def flip_region(region: Region) -> None:
             if _is_chain_op(op) and _mixed_radix(value, op, unpermute):
                 _gather_through(value, op, unpermute)
                 outside.remove((op, n))
-        if not outside:
-            continue
-        with _after(value), _location(value):
-            restored = inverse.apply(value, axis)
-        for op, n in outside:
-            op.operands[n] = restored
+        _reroute(value, axis, inverse, outside)
     for op, loop in region.ops.items():
         if loop is not None and op.name == "linalg.generic":
             _map_row_index_back(op, loop, permutation)
+
+
+def _reroute(value: ir.Value, axis: int, permutation: RowPermutation, readers: list[tuple[ir.Operation, int]]) -> None:
+    """`readers` (op, operand number) read `value` permuted along `axis`."""
+    if not readers:
+        return
+    with _after(value), _location(value):
+        permuted = permutation.apply(value, axis)
+    for op, n in readers:
+        op.operands[n] = permuted
 
 
 def _is_chain_op(op: ir.Operation) -> bool:
