@@ -195,8 +195,10 @@ do); the output projections that now read their head merge run as
 `matmul_like` at about twice the time of the transpose and matmul they
 replace (3136x96x3x32: 1.7 -> 3.4 us); the patch merging LayerNorms
 read the stage through the exit gather, fused into their reductions
-(49x1536: 1.2 -> 16.7 us). It stays
-available for smartmem-opt and for GPUs where a dispatch costs more.
+(49x1536: 1.2 -> 16.7 us). And for lavapipe (`vulkan:llvmpipe`) IREE
+3.13 fails to compile that fused reduction (a `memref.alloc` of index
+values it cannot legalize for SPIR-V). It stays available for
+smartmem-opt, for the study of the global layout choice.
 `smartmem-classify` is not in the pipeline: elimination does not read its
 tags.
 
