@@ -9,7 +9,7 @@ from iree.compiler import ir
 from smartmem.dialect.layout import Layout
 from smartmem.dialect.ops import RELAYOUT, create_relayout
 from smartmem.passes.base import ModulePass
-from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_step
+from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_step, is_chain_op
 from smartmem.passes.materialize_relayouts import reshape
 from smartmem.passes.linalg_ops import expand_to
 
@@ -90,7 +90,7 @@ class FormRelayoutsPass(ModulePass):
         segments: list[Segment] = []
 
         def collect(op: ir.Operation) -> ir.WalkResult:
-            if _is_chain_op(op) and _is_segment_end(op.results[0]):
+            if is_chain_op(op) and _is_segment_end(op.results[0]):
                 segments.append(_segment_ending_at(op))
             return ir.WalkResult.ADVANCE
 
@@ -161,15 +161,10 @@ def _relayout_of(
     return relayout.results[0]
 
 
-def _is_chain_op(op: ir.Operation) -> bool:
-    step = chain_step(op)
-    return step is not None and step.kind != "select"
-
-
 def _is_segment_end(value: ir.Value) -> bool:
     """A chain value read by anything but exactly one chain op."""
     users = [_as_op(use.owner) for use in value.uses]
-    return len(users) != 1 or not _is_chain_op(users[0])
+    return len(users) != 1 or not is_chain_op(users[0])
 
 
 def _segment_ending_at(op: ir.Operation) -> Segment:
@@ -180,7 +175,7 @@ def _segment_ending_at(op: ir.Operation) -> Segment:
         if not isinstance(owner, (ir.OpView, ir.Operation)):
             break
         producer = _as_op(owner)
-        if not _is_chain_op(producer) or _is_segment_end(operand):
+        if not is_chain_op(producer) or _is_segment_end(operand):
             break
         ops.insert(0, producer)
     return Segment(tuple(ops))

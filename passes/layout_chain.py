@@ -111,6 +111,12 @@ def chain_step(op: ir.Operation) -> ChainStep | None:
     return None
 
 
+def is_chain_op(op: ir.Operation) -> bool:
+    """A layout-chain op other than a slice (a slice picks data; it does not relabel it)."""
+    step = chain_step(op)
+    return step is not None and step.kind != "select"
+
+
 def relayout_step(op: ir.Operation) -> ChainStep | str:
     """The step of a `smartmem.relayout`, or why it is not a chain op.
 

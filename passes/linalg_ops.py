@@ -94,6 +94,20 @@ def uses_linalg_index(op: ir.Operation) -> bool:
     return body_contains(op, "linalg.index")
 
 
+def is_fresh_init(value: ir.Value) -> bool:
+    """A `tensor.empty`, or a `linalg.fill` of one: an init that holds no computed data."""
+    owner = value.owner
+    if isinstance(owner, ir.Block):
+        return False
+    op = owner.operation
+    if op.name == "tensor.empty":
+        return True
+    if op.name != "linalg.fill":
+        return False
+    inner = op.operands[1].owner
+    return not isinstance(inner, ir.Block) and inner.operation.name == "tensor.empty"
+
+
 def index_constant(value: int) -> ir.Value:
     """An `index` constant at the insertion point."""
     return arith.ConstantOp(ir.IndexType.get(), value).result

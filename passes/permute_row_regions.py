@@ -5,20 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from iree.compiler import ir
-from iree.compiler.dialects import linalg, tensor
+from iree.compiler.dialects import arith, linalg, tensor
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where
 from smartmem.passes.layout_chain import (
-    AtomChain, ChainRefused, ChainStep, analyze_chain, chain_of, chain_step, source_index_through_steps,
+    AtomChain, ChainRefused, ChainStep, analyze_chain, chain_of, chain_step, is_chain_op, source_index_through_steps,
 )
 from smartmem.passes.linalg_ops import (
-    delinearize, index_constant, is_contraction_generic, is_elementwise, maps_and_iterators, num_inputs, reassociation_attr,
+    delinearize, index_constant, is_contraction_generic, is_fresh_init, is_elementwise, maps_and_iterators, num_inputs, reassociation_attr,
 )
 from smartmem.passes.materialize_relayouts import transposed
-
-# Ops that create a value without reading one: permuting their rows changes nothing.
-_DATA_FREE = frozenset({"tensor.empty"})
-
 
 @dataclass(frozen=True)
 class RowPermutation:
@@ -49,11 +45,10 @@ class RowPermutation:
     def steps(self, shape: tuple[int, ...], axis: int) -> list[ChainStep]:
         """The chain steps that store a tensor of `shape` permuted along `axis`."""
         expanded, groups, permutation = self._expansion(shape, axis)
-        permuted = [expanded[p] for p in permutation]
         return [
             ChainStep("expand", groups=groups, result_shape=tuple(expanded)),
             ChainStep("permute", permutation=permutation),
-            ChainStep("collapse", groups=groups, result_shape=tuple(shape)) if permuted else ChainStep("collapse"),
+            ChainStep("collapse", groups=groups, result_shape=tuple(shape)),
         ]
 
     def apply(self, value: ir.Value, axis: int) -> ir.Value:
@@ -70,8 +65,6 @@ class RowPermutation:
 
     def original_row(self, stored_row: ir.Value) -> ir.Value:
         """The row index (unpermuted) of stored row `stored_row` (index ops at the insertion point)."""
-        from iree.compiler.dialects import arith
-
         digits = delinearize(stored_row, [self.sizes[o] for o in self.order])
         digit_of = {self.order[j]: digits[j] for j in range(len(self.order))}
         row = digit_of[0]
@@ -237,11 +230,10 @@ def _seeds(module: ir.Operation) -> list[tuple[ir.Value, int, RowPermutation]]:
 
 
 def _is_chain_end(op: ir.Operation) -> bool:
-    step = chain_step(op)
-    if step is None or step.kind == "select":
+    if not is_chain_op(op):
         return False
-    users = [u.owner for u in op.results[0].uses]
-    return not users or any(chain_step(u.operation if isinstance(u, ir.OpView) else u) is None for u in users)
+    users = [_as_op(u.owner) for u in op.results[0].uses]
+    return not users or any(chain_step(u) is None for u in users)
 
 
 def _block_permutations(
@@ -283,7 +275,7 @@ def grow_region(root: ir.Value, axis: int, permutation: RowPermutation) -> Regio
     pending: list[tuple[ir.Value, int]] = [(root, axis)]
     while pending:
         value, value_axis = pending.pop()
-        if is_data_free(value):
+        if is_fresh_init(value):
             continue  # a shared init: permuted or not, it is the same tensor
         known = region.axis_of.get(value)
         if known is not None:
@@ -319,16 +311,6 @@ def grow_region(root: ir.Value, axis: int, permutation: RowPermutation) -> Regio
     if not any(op.name in ("linalg.generic", "linalg.matmul") for op in region.ops):
         return "no computing op in the region"
     return region
-
-
-def is_data_free(value: ir.Value) -> bool:
-    """A `tensor.empty`, or a `linalg.fill` of one: the same tensor in any row order."""
-    producer = defining_op(value)
-    if producer is None:
-        return False
-    if producer.name in _DATA_FREE:
-        return True
-    return producer.name == "linalg.fill" and is_data_free(producer.operands[1])
 
 
 def _is_nested_read(op: ir.Operation) -> bool:
@@ -446,9 +428,11 @@ def score_region(region: Region) -> None:
                 continue
             if _is_nested_read(user):
                 delta = 0 if axis != len(shape) - 1 else 1
-            elif chain_step(user) is not None and chain_step(user).kind != "select":  # type: ignore[union-attr]
-                delta = _leaving_cost(value, user, inverse_steps)
-                if delta == 0 and _written_by_contraction(producer) and not _cancels(value, user, inverse_steps):
+            elif is_chain_op(user):
+                before, after = _leaving_moves(value, user, inverse_steps)
+                # A composition without atoms becomes one gather (flip_region): one op where the chain was.
+                delta = min(after, 1) - before
+                if delta == 0 and after != 0 and _written_by_contraction(producer):
                     # A contraction writes its chain (write-through) only with its rows in order.
                     delta = 1
             else:
@@ -495,11 +479,6 @@ def _written_by_contraction(op: ir.Operation | None) -> bool:
     return any(_is_contraction(defining_op(v)) for v in op.operands[: num_inputs(op)])
 
 
-def _cancels(value: ir.Value, first: ir.Operation, unpermute: list[ChainStep]) -> bool:
-    shape = tuple(ir.RankedTensorType(value.type).shape)
-    return _moves(shape, unpermute + [chain_step(o) for o in _forward_chain(first)]) == 0  # type: ignore[misc]
-
-
 def _forward_chain(first: ir.Operation) -> list[ir.Operation]:
     """`first` and the chain ops after it, up to a value with other readers."""
     ops = [first]
@@ -507,18 +486,16 @@ def _forward_chain(first: ir.Operation) -> list[ir.Operation]:
         users = [_as_op(u.owner) for u in ops[-1].results[0].uses]
         if len(users) != 1:
             return ops
-        step = chain_step(users[0])
-        if step is None or step.kind == "select":
+        if not is_chain_op(users[0]):
             return ops
         ops.append(users[0])
 
 
-def _leaving_cost(value: ir.Value, first: ir.Operation, unpermute: list[ChainStep]) -> int:
+def _leaving_moves(value: ir.Value, first: ir.Operation, unpermute: list[ChainStep]) -> tuple[int, int]:
+    """`_moves` of the chain from `first` on: as it is, and read after `unpermute`."""
     shape = tuple(ir.RankedTensorType(value.type).shape)
     steps = [chain_step(o) for o in _forward_chain(first)]
-    # A composition without atoms becomes one gather (flip_region): one op where the chain was.
-    after = min(_moves(shape, unpermute + steps), 1)  # type: ignore[operator]
-    return after - _moves(shape, steps)  # type: ignore[arg-type]
+    return _moves(shape, steps), _moves(shape, unpermute + steps)  # type: ignore[arg-type, operator]
 
 
 def flip_region(region: Region) -> None:
@@ -535,7 +512,7 @@ def flip_region(region: Region) -> None:
         outside = [(op, n) for op, n in uses if op not in region.ops]
         unpermute = inverse.steps(tuple(ir.RankedTensorType(value.type).shape), axis)
         for op, n in list(outside):
-            if _is_chain_op(op) and _mixed_radix(value, op, unpermute):
+            if is_chain_op(op) and _leaving_moves(value, op, unpermute)[1] == 2:
                 _gather_through(value, op, unpermute)
                 outside.remove((op, n))
         _reroute(value, axis, inverse, outside)
@@ -552,20 +529,6 @@ def _reroute(value: ir.Value, axis: int, permutation: RowPermutation, readers: l
         permuted = permutation.apply(value, axis)
     for op, n in readers:
         op.operands[n] = permuted
-
-
-def _is_chain_op(op: ir.Operation) -> bool:
-    step = chain_step(op)
-    return step is not None and step.kind != "select"
-
-
-def _mixed_radix(value: ir.Value, first: ir.Operation, unpermute: list[ChainStep]) -> bool:
-    shape = tuple(ir.RankedTensorType(value.type).shape)
-    try:
-        analyze_chain(shape, unpermute + [chain_step(o) for o in _forward_chain(first)])  # type: ignore[misc]
-    except ChainRefused:
-        return True
-    return False
 
 
 def _gather_through(value: ir.Value, first: ir.Operation, unpermute: list[ChainStep]) -> None:

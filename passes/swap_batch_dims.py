@@ -9,7 +9,7 @@ from iree.compiler.dialects import tensor
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, reassociation_groups, static_shaped, user_ops
 from smartmem.passes.materialize_relayouts import transposed
-from smartmem.passes.linalg_ops import CONSTANT_SOURCES, num_inputs, maps_and_iterators, fill
+from smartmem.passes.linalg_ops import CONSTANT_SOURCES, num_inputs, maps_and_iterators, fill, is_fresh_init
 
 
 # The ops a region grows through; every other neighbour is its border.
@@ -179,19 +179,6 @@ def _is_constant(value: ir.Value) -> bool:
     return op is not None and op.name in CONSTANT_SOURCES
 
 
-def _is_init(value: ir.Value) -> bool:
-    """A fresh init: tensor.empty, or a fill of one (rebuilt in the swapped shape)."""
-    op = defining_op(value)
-    if op is None:
-        return False
-    if op.name == "tensor.empty":
-        return True
-    if op.name == "linalg.fill":
-        inner = defining_op(op.operands[1])
-        return inner is not None and inner.name == "tensor.empty"
-    return False
-
-
 def _operand_dims(op: ir.Operation, known: ir.Value, dims: BatchDims, pair: tuple[int, int]) -> dict[ir.Value, BatchDims] | str:
     """Batch dims of every region value of `op`, given that `known` (an operand or result) has `dims`."""
     if any(not static_shaped(v) for v in list(op.operands) + list(op.results)):
@@ -200,7 +187,7 @@ def _operand_dims(op: ir.Operation, known: ir.Value, dims: BatchDims, pair: tupl
         if not dims.merged or dims.pos != 0:
             return "a batch matmul reads the pair elsewhere than merged in its batch dim"
         found = {op.operands[0]: BatchDims(0, True), op.operands[1]: BatchDims(0, True), op.results[0]: BatchDims(0, True)}
-        if not _is_init(op.operands[2]):
+        if not is_fresh_init(op.operands[2]):
             found[op.operands[2]] = BatchDims(0, True)
         return found
     if op.name in ("tensor.collapse_shape", "tensor.expand_shape"):
@@ -237,7 +224,7 @@ def _operand_dims(op: ir.Operation, known: ir.Value, dims: BatchDims, pair: tupl
                 if i >= n_inputs:
                     return "a generic writes a result without the batch pair"
                 continue
-            if i >= n_inputs and _is_init(value):
+            if i >= n_inputs and is_fresh_init(value):
                 continue
             if found.get(value, BatchDims(where)) != BatchDims(where):
                 return "a generic reads one value with the batch pair at two places"
