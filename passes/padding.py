@@ -295,6 +295,31 @@ def pad_step(step: Step, value: ir.Value, extra: int) -> ir.Value:
 _SUBGROUP_CHOICES = re.compile(r"subgroup_size_choices = \[([0-9, ]*)\]")
 
 
+_WORKGROUP_MEMORY = re.compile(r"max_workgroup_memory_bytes = ([0-9]+)")
+
+
+def _target_texts(module: ir.Operation) -> list[str]:
+    """The printed attributes of the module and its top-level ops that hold an `#iree_gpu.target`."""
+    holders = [module, *[op.operation for op in module.regions[0].blocks[0].operations]]
+    texts = []
+    for holder in holders:
+        attributes = holder.attributes
+        for index in range(len(attributes)):
+            text = str(attributes[index].attr)
+            if "#iree_gpu.target" in text:
+                texts.append(text)
+    return texts
+
+
+def target_workgroup_memory(module: ir.Operation) -> int | None:
+    """The smallest `max_workgroup_memory_bytes` among the module's GPU targets, or None (no GPU target).
+
+    Read from the printed `#iree_gpu.target`, like the subgroup sizes below.
+    """
+    sizes = [int(m.group(1)) for text in _target_texts(module) for m in _WORKGROUP_MEMORY.finditer(text)]
+    return min(sizes) if sizes else None
+
+
 def target_row_multiple(module: ir.Operation, at_least: int = 32) -> int:
     """The largest subgroup size among the module's GPU targets, and at least `at_least`.
 

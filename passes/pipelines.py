@@ -243,7 +243,7 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
         "global-optimization",
         "builtin.module(smartmem-pad-softmax-rows,smartmem-pad-contraction-rows,"
         "smartmem-block-major-slices,smartmem-split-reduction-rows,canonicalize,cse,"
-        "smartmem-fuse-pads-into-convolutions)",
+        "smartmem-fuse-pads-into-convolutions,smartmem-fuse-normalization-reductions)",
         # Subgroup alignment is a GPU concern; on CPUs the padding is only extra work.
         backends=("vulkan",),
     ),

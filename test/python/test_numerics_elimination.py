@@ -33,6 +33,7 @@ CASES = {
     "channels-last-convs": "builtin.module(smartmem-channels-last-convs)",
     "split-reduction-rows": "builtin.module(smartmem-split-reduction-rows)",
     "fuse-pads-into-convolutions": "builtin.module(smartmem-fuse-pads-into-convolutions)",
+    "fuse-normalization-reductions": "builtin.module(smartmem-fuse-normalization-reductions)",
 }
 # Lit files whose chunks are also checked under another option set: (file, label, pipeline).
 EXTRA_CASES = (

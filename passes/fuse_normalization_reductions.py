@@ -1,0 +1,342 @@
+"""smartmem-fuse-normalization-reductions: a reduction that reads another reduction of the same rows shares its dispatch.
+
+A LayerNorm reduces each row twice: the mean, then the variance of the
+row centered on that mean. After IREE's global optimization it is four
+generics over the same [rows, columns] loops: the sum (reduction), the
+centering (elementwise, reads the sum), the sum of squares (reduction,
+reads the centering) and the normalization (elementwise, reads both).
+IREE 3.13 forms one dispatch per reduction: the sum with the centering,
+then the sum of squares with the normalization; the centered rows make a
+round trip through memory in between. Its
+`--iree-dispatch-creation-enable-aggressive-fusion` puts all four in one
+dispatch, and its SPIR-V code generation handles that well (H200, ampere,
+one LayerNorm: 3136x96 11.3 -> 6.7 us, 196x384 7.5 -> 4.8 us, 197x768
+7.7 -> 5.0 us of GPU time, one dispatch instead of two), but the flag
+applies to the whole model, and Swin-T no longer compiles with it for
+Vulkan (a softmax dispatch it fuses needs a workgroup `memref.alloc` of
+index values, which the SPIR-V lowering rejects).
+
+This pass forms that one dispatch for normalizations only: a
+`flow.dispatch.region` holding the first reduction, the elementwise ops
+between the two reductions, the second reduction and the elementwise ops
+after it that read the group, all over the same loops. IREE's dispatch
+creation keeps regions it finds and forms the rest around them.
+
+    %s = linalg.generic {reduction d1} ins(%x : tensor<64x32xf32>) -> tensor<64xf32>
+    %c = linalg.generic {x - s / 32} ins(%x, %s) -> tensor<64x32xf32>
+    %q = linalg.generic {reduction d1: c * c} ins(%c) -> tensor<64xf32>
+    %y = linalg.generic {c * rsqrt(q / 32 + eps) * g + b} ins(%c, %q, %g, %b) -> tensor<64x32xf32>
+
+becomes
+
+    %y = flow.dispatch.region -> (tensor<64x32xf32>) {
+      %s = linalg.generic {reduction d1} ins(%x ...)
+      %c = linalg.generic {x - s / 32} ins(%x, %s)
+      %q = linalg.generic {reduction d1: c * c} ins(%c)
+      %y_in = linalg.generic {normalize} ins(%c, %q, %g, %b)
+      flow.return %y_in
+    }
+
+Runs last after `global-optimization`, for GPU targets (passes/pipelines.py).
+Values of the group read outside it become results of the region.
+
+Refuses (leaves the reductions to IREE):
+- reductions over different loops (Swin's LayerNorms that write the window
+  partition: smartmem-split-reduction-rows gives their variance split rows
+  but not their mean), or with other reduced loops;
+- contractions, generics that read `linalg.index`, non-projected-
+  permutation maps, dynamic shapes;
+- groups with ops in different blocks, or whose values are read by an op
+  outside the group that comes before the group's last op (the region
+  could not be placed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iree.compiler import ir
+
+from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
+from smartmem.passes.padding import target_workgroup_memory
+from smartmem.passes.linalg_ops import (
+    is_contraction_generic,
+    is_elementwise,
+    is_fresh_init,
+    maps_and_iterators,
+    num_inputs,
+    uses_linalg_index,
+)
+
+_RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
+
+# IREE 3.13's SPIR-V code for one such dispatch keeps up to 32 rows of the
+# input in workgroup memory (lavapipe: 196x768 needs 98560 bytes, 49x1536
+# 98432, 196x384 49408).
+ROWS_IN_WORKGROUP_MEMORY = 32
+
+# How many elementwise ops may stand between the two reductions (a
+# LayerNorm's centering, split into mean and subtraction: two).
+MAX_OPS_BETWEEN = 4
+
+
+def loop_ranges(op: ir.Operation) -> tuple[int, ...] | None:
+    """The static trip count of each loop of a generic, or None (dynamic, or a loop no operand dim gives)."""
+    maps, _ = maps_and_iterators(op)
+    ranges: dict[int, int] = {}
+    for operand, operand_map in zip(op.operands, maps):
+        if not isinstance(operand.type, ir.RankedTensorType):
+            continue
+        shape = ir.RankedTensorType(operand.type).shape
+        for dim, expr in enumerate(operand_map.results):
+            if isinstance(expr, ir.AffineDimExpr):
+                if shape[dim] == ir.ShapedType.get_dynamic_size():
+                    return None
+                ranges.setdefault(expr.position, shape[dim])
+    n_loops = maps[0].n_dims
+    if len(ranges) != n_loops:
+        return None
+    return tuple(ranges[d] for d in range(n_loops))
+
+
+def _plain_generic(op: ir.Operation | None) -> bool:
+    """A generic the group may hold: projected-permutation maps, no linalg.index, no contraction."""
+    if op is None or op.name != "linalg.generic" or uses_linalg_index(op):
+        return False
+    if is_contraction_generic(op) and num_inputs(op) == 2:  # a sum of squares has the same body, one input
+        return False
+    maps, _ = maps_and_iterators(op)
+    return all(m.is_projected_permutation for m in maps)
+
+
+def _is_row_reduction(op: ir.Operation | None) -> bool:
+    return _plain_generic(op) and "reduction" in maps_and_iterators(op)[1]
+
+
+def _same_loops(op: ir.Operation, reduction: ir.Operation) -> bool:
+    """Whether `op` loops like `reduction`: the same loops, or an elementwise op over all of them or over its
+    parallel ones only (a mean computed per row)."""
+    ranges, iterators = loop_ranges(reduction), maps_and_iterators(reduction)[1]
+    op_ranges = loop_ranges(op)
+    if op_ranges is None or ranges is None:
+        return False
+    if _is_row_reduction(op):
+        return op_ranges == ranges and maps_and_iterators(op)[1] == iterators
+    parallel = tuple(r for r, it in zip(ranges, iterators) if it == "parallel")
+    return is_elementwise(op) and op_ranges in (ranges, parallel)
+
+
+@dataclass(frozen=True)
+class FuseNormalizationReductionsOptions:
+    # Workgroup memory a dispatch may use, in bytes; 0: the smallest of the
+    # module's GPU targets (none: no limit).
+    workgroup_memory: int = 0
+
+
+class FuseNormalizationReductionsPass(ModulePass):
+    __doc__ = __doc__
+    name = "smartmem-fuse-normalization-reductions"
+    Options = FuseNormalizationReductionsOptions
+
+    def run_on_module(self, module: ir.Operation) -> None:
+        self.memory_limit = self.options.workgroup_memory or target_workgroup_memory(module)
+        reductions = ops_where(module, _is_row_reduction)
+        grouped: set[ir.Operation] = set()
+        with module.context:
+            for reduction in reductions:
+                if reduction in grouped:
+                    continue
+                group = self.group_of(reduction, grouped)
+                if group:
+                    self.form_region(group)
+                    grouped.update(group)
+
+    def group_of(self, second: ir.Operation, grouped: set[ir.Operation]) -> list[ir.Operation]:
+        """The ops of `second`'s normalization in block order, or [] (refusal logged)."""
+        if second.parent.name == "flow.dispatch.region":
+            self.no_match(second, "inside a region already (another pass formed its dispatch)")
+            return []
+        needed = _workgroup_bytes(second)
+        if self.memory_limit is not None and needed > self.memory_limit:
+            self.no_match(second, f"needs about {needed} bytes of workgroup memory, the target has {self.memory_limit}")
+            return []
+        first, between = self.first_reduction(second)
+        if first is None or first in grouped:
+            return []
+        members = {first, *between, second}
+        members |= set(self.readers_after(members, second))
+        members |= set(_private_producers(members, second))
+        if any(op.parent != second.parent for op in members):
+            self.no_match(second, "the normalization spans several blocks")
+            return []
+        order = _block_order(second)
+        ops = sorted(members, key=lambda op: order[op])
+        full = loop_ranges(second)
+        for value in _escaping(ops):
+            if tuple(ir.RankedTensorType(value.type).shape) != full:
+                # One dispatch writing results of two shapes fails IREE's llvm-cpu workgroup distribution.
+                self.no_match(second, f"a value of type {value.type} is read outside the group")
+                return []
+        last = order[ops[-1]]
+        for op in ops:
+            for result in op.results:
+                for reader in user_ops(result):
+                    if reader not in members and reader.parent == second.parent and order.get(reader, last + 1) < last:
+                        self.no_match(second, f"{reader.name} outside the group reads it before the group ends")
+                        return []
+        return ops
+
+    def first_reduction(self, second: ir.Operation) -> tuple[ir.Operation | None, list[ir.Operation]]:
+        """The reduction over the same loops that `second` reads through elementwise ops, and those ops."""
+        pending = [(v, 0) for v in list(second.operands)[:num_inputs(second)]]
+        visited: dict[ir.Operation, list[ir.Operation]] = {}
+        parents: dict[ir.Operation, ir.Operation | None] = {}
+        found: ir.Operation | None = None
+        while pending:
+            value, depth = pending.pop()
+            producer = defining_op(value)
+            if producer is None or producer in parents or not _plain_generic(producer):
+                continue
+            parents[producer] = None
+            if _is_row_reduction(producer):
+                if _same_loops(producer, second):
+                    found = found or producer
+                continue
+            if depth >= MAX_OPS_BETWEEN or not _same_loops(producer, second):
+                continue
+            pending.extend((v, depth + 1) for v in list(producer.operands)[:num_inputs(producer)])
+        if found is None:
+            self.no_match(second, "reads no reduction over the same loops through elementwise ops")
+            return None, []
+        between = [op for op in parents if op is not found and not _is_row_reduction(op) and _depends_on(op, found)]
+        return found, between
+
+    def readers_after(self, members: set[ir.Operation], second: ir.Operation) -> list[ir.Operation]:
+        """Elementwise ops over the group's loops that read the second reduction (the normalization),
+        transitively. Not through reshapes: a unit-dim reshape inside the region stops IREE's tiling of the
+        ops in front of it (workgroup distribution fails on llvm-cpu and SPIR-V)."""
+        tail: list[ir.Operation] = []
+        downstream = {second}  # ops whose values come after the second reduction
+        order = _block_order(second)
+        changed = True
+        while changed:
+            changed = False
+            for op in [*members, *tail]:
+                for result in op.results:
+                    for reader in user_ops(result):
+                        if reader in members or reader in tail:
+                            continue
+                        if _plain_generic(reader) and is_elementwise(reader) and _same_loops(reader, second):
+                            producers = [defining_op(v) for v in reader.operands]
+                            if not any(p in downstream for p in producers if p is not None):
+                                continue  # a reader of the mean alone: not the normalization
+                            # Its other inputs must exist before the second reduction (a residual add
+                            # reading the attention's output is a later op: IREE fuses it elsewhere).
+                            if not all(p is None or p in members or p in tail or order.get(p, -1) < order[second]
+                                       or is_fresh_init(v) for p, v in zip(producers, reader.operands)):
+                                continue
+                            tail.append(reader)
+                        else:
+                            continue
+                        if op in downstream or reader.name == "linalg.generic":
+                            downstream.add(reader)
+                        changed = True
+        return tail
+
+    def form_region(self, ops: list[ir.Operation]) -> None:
+        members = set(ops)
+        escaping = _escaping(ops)
+        feeders = [f for f in _private_fills(ops) if f not in members]
+        last = ops[-1]
+        with ir.InsertionPoint(last), last.location:
+            region = ir.Operation.create(
+                "flow.dispatch.region",
+                results=[r.type for r in escaping],
+                operands=[],
+                attributes={"operandSegmentSizes": ir.DenseI32ArrayAttr.get([0, 0])},
+                regions=2,
+            )
+        body = region.regions[0].blocks.append()
+        for old, new in zip(escaping, region.results):
+            old.replace_all_uses_except(new, [op for op in ops if any(u == op for u in user_ops(old))])
+        with ir.InsertionPoint(body), last.location:
+            terminator = ir.Operation.create("flow.return", operands=escaping)
+        for op in [*feeders, *ops]:
+            op.move_before(terminator)
+        self.log.debug("formed one dispatch for %d ops (%d results) at %s", len(ops), len(escaping), last.location)
+
+
+def _workgroup_bytes(reduction: ir.Operation) -> int:
+    """The workgroup memory IREE's code for the fused dispatch may take: rows of the reduced loops."""
+    ranges = loop_ranges(reduction) or ()
+    _, iterators = maps_and_iterators(reduction)
+    reduced = 1
+    for size, iterator in zip(ranges, iterators):
+        if iterator == "reduction":
+            reduced *= size
+    element = ir.RankedTensorType(reduction.operands[0].type).element_type
+    try:
+        bits = ir.FloatType(element).width
+    except ValueError:
+        bits = 32
+    return ROWS_IN_WORKGROUP_MEMORY * reduced * max(bits // 8, 1)
+
+
+def _escaping(ops: list[ir.Operation]) -> list[ir.Value]:
+    """The results of `ops` read by an op outside them: the region's results."""
+    members = set(ops)
+    return [r for op in ops for r in op.results if any(u not in members for u in user_ops(r))]
+
+
+def _block_order(op: ir.Operation) -> dict[ir.Operation, int]:
+    block = op.block
+    return {o.operation: i for i, o in enumerate(block.operations)}
+
+
+def _depends_on(op: ir.Operation, source: ir.Operation, depth: int = MAX_OPS_BETWEEN + 1) -> bool:
+    """Whether `op` reads `source`'s result, directly or through up to `depth` generics and reshapes."""
+    if depth < 0:
+        return False
+    for operand in op.operands:
+        producer = defining_op(operand)
+        if producer is None:
+            continue
+        if producer == source:
+            return True
+        if producer.name in ("linalg.generic", *_RESHAPES) and _depends_on(producer, source, depth - 1):
+            return True
+    return False
+
+
+def _private_producers(members: set[ir.Operation], second: ir.Operation) -> list[ir.Operation]:
+    """Elementwise ops over the group's loops read only by the group (the residual add in front of a
+    LayerNorm), transitively: IREE fuses such producers into the dispatch that reads them."""
+    found: list[ir.Operation] = []
+    frontier = list(members)
+    while frontier:
+        op = frontier.pop()
+        for operand in list(op.operands)[:num_inputs(op)] if op.name == "linalg.generic" else []:
+            producer = defining_op(operand)
+            if producer is None or producer in members or producer in found or producer.parent != second.parent:
+                continue
+            # Gathers too (BERT's embedding lookup in front of its first LayerNorm): IREE fuses them alike.
+            if not (is_elementwise(producer) and _same_loops(producer, second)):
+                continue
+            if all(u in members or u in found for r in producer.results for u in user_ops(r)):
+                found.append(producer)
+                frontier.append(producer)
+    return found
+
+
+def _private_fills(ops: list[ir.Operation]) -> list[ir.Operation]:
+    """The `linalg.fill` inits read only by `ops` (moved into the region with them, in block order)."""
+    members = set(ops)
+    fills: list[ir.Operation] = []
+    for op in ops:
+        for operand in op.operands:
+            producer = defining_op(operand)
+            if producer is not None and producer.name == "linalg.fill" and producer not in fills \
+                    and all(u in members for u in user_ops(operand)):
+                fills.append(producer)
+    order = _block_order(ops[0])
+    return sorted(fills, key=lambda f: order[f])

@@ -1,0 +1,294 @@
+// RUN: smartmem-opt --split-input-file --pass-pipeline='builtin.module(smartmem-fuse-normalization-reductions)' %s | FileCheck %s
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#col = affine_map<(d0, d1) -> (d1)>
+// A LayerNorm as IREE's global optimization leaves it: the sum, the
+// centering, the sum of squares and the normalization, all over [8, 12].
+// The four ops and the fill of the accumulators form one dispatch region.
+// CHECK-LABEL: func.func @layernorm_one_dispatch
+// CHECK: %[[REGION:.+]] = flow.dispatch.region -> (tensor<8x12xf32>) {
+// CHECK-NEXT: linalg.fill
+// CHECK-NEXT: %[[SUM:.+]] = linalg.generic {{.*}}"reduction"]} ins(%arg0 : tensor<8x12xf32>)
+// CHECK: %[[CENTERED:.+]] = linalg.generic {{.*}} ins(%arg0, %[[SUM]] :
+// CHECK: %[[SQUARES:.+]] = linalg.generic {{.*}}"reduction"]} ins(%[[CENTERED]] :
+// CHECK: %[[NORM:.+]] = linalg.generic {{.*}} ins(%[[CENTERED]], %[[SQUARES]], %arg1, %arg2 :
+// CHECK: flow.return %[[NORM]]
+// CHECK: return %[[REGION]]
+func.func @layernorm_one_dispatch(%x: tensor<8x12xf32>, %g: tensor<12xf32>, %b: tensor<12xf32>) -> tensor<8x12xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %re = tensor.empty() : tensor<8xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
+  %e = tensor.empty() : tensor<8x12xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %centered = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %sum : tensor<8x12xf32>, tensor<8xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<8x12xf32>
+  %squares = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%centered : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %q, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #col, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%centered, %squares, %g, %b : tensor<8x12xf32>, tensor<8xf32>, tensor<12xf32>, tensor<12xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%c: f32, %q: f32, %gg: f32, %bb: f32, %o: f32):
+    %v = arith.divf %q, %n : f32
+    %ve = arith.addf %v, %eps : f32
+    %r = math.rsqrt %ve : f32
+    %t = arith.mulf %c, %r : f32
+    %t2 = arith.mulf %t, %gg : f32
+    %t3 = arith.addf %t2, %bb : f32
+    linalg.yield %t3 : f32
+  } -> tensor<8x12xf32>
+  return %y : tensor<8x12xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// BERT's LayerNorm: the residual add in front is read by the LayerNorm
+// only, so it moves in too (IREE fuses such producers); the mean is computed
+// per row by its own generic, and so is the rsqrt of the variance.
+// CHECK-LABEL: func.func @layernorm_residual_and_row_ops
+// CHECK: %[[REGION:.+]] = flow.dispatch.region -> (tensor<8x12xf32>) {
+// CHECK: %[[RES:.+]] = linalg.generic {{.*}} ins(%arg0, %arg1 :
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}}"reduction"]} ins(%[[RES]] :
+// CHECK: %[[MEAN:.+]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<8xf32>)
+// CHECK: %[[SQUARES:.+]] = linalg.generic {{.*}}"reduction"]}
+// CHECK: %[[RS:.+]] = linalg.generic {{.*}} ins(%[[SQUARES]] : tensor<8xf32>)
+// CHECK: %[[NORM:.+]] = linalg.generic {{.*}} ins(%[[CENTERED:.+]], %[[RS]] :
+// CHECK: flow.return %[[NORM]]
+// CHECK: return %[[REGION]]
+func.func @layernorm_residual_and_row_ops(%x: tensor<8x12xf32>, %y: tensor<8x12xf32>) -> tensor<8x12xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %re = tensor.empty() : tensor<8xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
+  %e = tensor.empty() : tensor<8x12xf32>
+  %res = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %y : tensor<8x12xf32>, tensor<8x12xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<8x12xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%res : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %mean = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%sum : tensor<8xf32>) outs(%re : tensor<8xf32>) {
+  ^bb0(%s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    linalg.yield %m : f32
+  } -> tensor<8xf32>
+  %centered = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%res, %mean : tensor<8x12xf32>, tensor<8xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<8x12xf32>
+  %squares = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%centered : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %q, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %rs = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%squares : tensor<8xf32>) outs(%re : tensor<8xf32>) {
+  ^bb0(%q: f32, %o: f32):
+    %v = arith.divf %q, %n : f32
+    %ve = arith.addf %v, %eps : f32
+    %r = math.rsqrt %ve : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %norm = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%centered, %rs : tensor<8x12xf32>, tensor<8xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%c: f32, %r: f32, %o: f32):
+    %t = arith.mulf %c, %r : f32
+    linalg.yield %t : f32
+  } -> tensor<8x12xf32>
+  return %norm : tensor<8x12xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+// Negative: the second reduction loops over split rows [2, 4, 12] (Swin's
+// LayerNorm writing the window partition), the first over [8, 12]. One
+// dispatch needs one iteration space: nothing is grouped.
+// CHECK-LABEL: func.func @split_rows_not_fused
+// CHECK-NOT: flow.dispatch.region
+func.func @split_rows_not_fused(%x: tensor<8x12xf32>) -> tensor<2x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %re = tensor.empty() : tensor<8xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %x3 = tensor.expand_shape %x [[0, 1], [2]] output_shape [2, 4, 12] : tensor<8x12xf32> into tensor<2x4x12xf32>
+  %s3 = tensor.expand_shape %sum [[0, 1]] output_shape [2, 4] : tensor<8xf32> into tensor<2x4xf32>
+  %re2 = tensor.empty() : tensor<2x4xf32>
+  %rf2 = linalg.fill ins(%zero : f32) outs(%re2 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %squares = linalg.generic {indexing_maps = [#id3, #row3, #row3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x3, %s3 : tensor<2x4x12xf32>, tensor<2x4xf32>) outs(%rf2 : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %a, %m : f32
+    %q = arith.mulf %d, %d : f32
+    %r = arith.addf %q, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4xf32>
+  return %squares : tensor<2x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// Negative: two reductions of the same rows that do not depend on each
+// other (a sum and a max): IREE's own fusion decides, nothing is grouped.
+// CHECK-LABEL: func.func @independent_reductions_not_fused
+// CHECK-NOT: flow.dispatch.region
+func.func @independent_reductions_not_fused(%x: tensor<8x12xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %re = tensor.empty() : tensor<8xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
+  %mf = linalg.fill ins(%ninf : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %max = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x12xf32>) outs(%mf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.maximumf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %sum, %max : tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// Negative: a matmul outside the group reads the centered rows before the
+// second reduction. The region would have to sit after the matmul that
+// reads its result: nothing is grouped.
+// CHECK-LABEL: func.func @reader_inside_the_span_not_fused
+// CHECK-NOT: flow.dispatch.region
+func.func @reader_inside_the_span_not_fused(%x: tensor<8x12xf32>, %w: tensor<12x4xf32>) -> (tensor<8xf32>, tensor<8x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %re = tensor.empty() : tensor<8xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
+  %e = tensor.empty() : tensor<8x12xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %centered = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %sum : tensor<8x12xf32>, tensor<8xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<8x12xf32>
+  %me = tensor.empty() : tensor<8x4xf32>
+  %mf = linalg.fill ins(%zero : f32) outs(%me : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %proj = linalg.matmul ins(%centered, %w : tensor<8x12xf32>, tensor<12x4xf32>) outs(%mf : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %squares = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%centered : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %q, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %squares, %proj : tensor<8xf32>, tensor<8x4xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// Negative: the first reduction is a contraction (a matmul's rows summed
+// again): contractions keep their own dispatch on IREE's matmul pipeline.
+// CHECK-LABEL: func.func @contraction_not_grouped
+// CHECK-NOT: flow.dispatch.region
+func.func @contraction_not_grouped(%x: tensor<8x12xf32>, %w: tensor<12x12xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x12xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x12xf32>) -> tensor<8x12xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : tensor<8x12xf32>, tensor<12x12xf32>) outs(%f : tensor<8x12xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<8x12xf32>
+  %re = tensor.empty() : tensor<8xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%p : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %sum : tensor<8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#col = affine_map<(d0, d1) -> (d1)>
+// Negative: the row sums are also read outside the LayerNorm. The region
+// would write an [8] and an [8, 12] result, which IREE's llvm-cpu backend
+// cannot distribute over workgroups: nothing is grouped.
+// CHECK-LABEL: func.func @mean_read_outside_not_fused
+// CHECK-NOT: flow.dispatch.region
+func.func @mean_read_outside_not_fused(%x: tensor<8x12xf32>, %g: tensor<12xf32>, %b: tensor<12xf32>) -> (tensor<8x12xf32>, tensor<8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %re = tensor.empty() : tensor<8xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
+  %e = tensor.empty() : tensor<8x12xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %centered = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %sum : tensor<8x12xf32>, tensor<8xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<8x12xf32>
+  %squares = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%centered : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %q, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #col, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%centered, %squares, %g, %b : tensor<8x12xf32>, tensor<8xf32>, tensor<12xf32>, tensor<12xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%c: f32, %q: f32, %gg: f32, %bb: f32, %o: f32):
+    %v = arith.divf %q, %n : f32
+    %ve = arith.addf %v, %eps : f32
+    %r = math.rsqrt %ve : f32
+    %t = arith.mulf %c, %r : f32
+    %t2 = arith.mulf %t, %gg : f32
+    %t3 = arith.addf %t2, %bb : f32
+    linalg.yield %t3 : f32
+  } -> tensor<8x12xf32>
+  return %y, %sum : tensor<8x12xf32>, tensor<8xf32>
+}
