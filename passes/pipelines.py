@@ -177,6 +177,19 @@ gone, the other models unchanged (flow census). It must run last: a later
 canonicalization or CSE could reach into the regions. H200: 0.98x against
 the pipeline without it (docs/bench/2026-11-22-h200-session5), fewer
 dispatches for the same time on that GPU.
+`smartmem-fuse-normalization-reductions` (after it, last) puts a
+LayerNorm's two row reductions (mean, variance) and its normalization into
+one `flow.dispatch.region`, as IREE's
+`--iree-dispatch-creation-enable-aggressive-fusion` would for every
+reduction; that flag breaks Swin-T's Vulkan compile (a fused softmax), this
+pass touches normalizations only, within the target's workgroup memory.
+Flow census: Swin-T 215 -> 190 dispatches on ampere, 209 on valhall,
+adreno and llvmpipe (32 KiB: only rows of at most 256 floats); BERT-base
+159 -> 133 on ampere, unchanged on the mobile targets (768-float rows).
+H200 against the pipeline without it: Swin-T 1.04x, BERT-base 1.09x
+(docs/bench/2026-11-22-h200-session8; that Swin-T module had 187
+dispatches, before the workgroup-memory bound, which on ampere leaves out
+the 1536-float rows of the last patch merging).
 `smartmem-permute-row-regions` is not in the pipeline. It stores a
 region of row-wise ops (LayerNorms, MLPs, residual adds, linear layers)
 with its rows in the order the chains at its edge want: Swin's residual
