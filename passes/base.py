@@ -24,17 +24,21 @@ def ops_where(module: ir.Operation, predicate: Callable[[ir.Operation], bool]) -
     return found
 
 
+def as_operation(owner: object) -> ir.Operation | None:
+    """An op (an OpView or an Operation) as an ir.Operation, hashable; None for anything else (a Block)."""
+    if isinstance(owner, ir.OpView):
+        return owner.operation
+    return owner if isinstance(owner, ir.Operation) else None
+
+
 def defining_op(value: ir.Value) -> ir.Operation | None:
     """The op that defines `value` (as an ir.Operation, hashable), or None for a block argument."""
-    owner = value.owner
-    if isinstance(owner, ir.Block):
-        return None
-    return owner.operation if isinstance(owner, ir.OpView) else owner
+    return as_operation(value.owner)
 
 
 def user_ops(value: ir.Value) -> list[ir.Operation]:
     """The ops that read `value`, one entry per use."""
-    return [u.owner.operation if isinstance(u.owner, ir.OpView) else u.owner for u in value.uses]
+    return [as_operation(u.owner) for u in value.uses]
 
 
 class SliceBox(NamedTuple):

@@ -18,6 +18,7 @@ from smartmem.passes.linalg_ops import (
     reassociation_attr,
     fill,
     build_contraction_body,
+    loop_extents,
 )
 
 _PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
@@ -334,15 +335,8 @@ def _build(plan: BlockPlan) -> ir.Value:
 
 
 def _loop_sizes_of_shapes(types: list[ir.Type], maps: list[ir.AffineMap]) -> list[int]:
-    """Each loop's extent, read off the operands that index it (scalars index none)."""
-    sizes = [1] * maps[0].n_dims
-    for value_type, m in zip(types, maps):
-        if not isinstance(value_type, ir.RankedTensorType):
-            continue
-        for extent, expr in zip(ir.RankedTensorType(value_type).shape, m.results):
-            if isinstance(expr, ir.AffineDimExpr):
-                sizes[expr.position] = extent
-    return sizes
+    """Each loop's extent (1 for a loop no operand indexes: scalars index none)."""
+    return [1 if extent is None else extent for extent in loop_extents(types, maps)]
 
 
 def _kept_dims(m: ir.AffineMap, kept_loops: list[int]) -> list[int]:

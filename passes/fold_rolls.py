@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
-from smartmem.passes.base import ModulePass, reassociation_groups
+from smartmem.passes.base import as_operation, ModulePass, reassociation_groups
 from smartmem.passes.concat_slices_to_transpose import strided_view
 from smartmem.passes.linalg_ops import delinearize, index_constant, num_inputs, uses_linalg_index
 
@@ -21,15 +21,9 @@ class Roll:
     ops: tuple[ir.Operation, ...]  # concats and slices, outermost first
 
 
-def _as_op(owner) -> ir.Operation | None:
-    if isinstance(owner, ir.OpView):
-        return owner.operation
-    return owner if isinstance(owner, ir.Operation) else None
-
-
 def roll_of(value: ir.Value) -> Roll | None:
     """The (possibly nested) roll that produces `value`, or None."""
-    op = _as_op(value.owner)
+    op = as_operation(value.owner)
     if op is None or op.name != "tensor.concat" or len(op.operands) != 2:
         return None
     dim = ir.IntegerAttr(op.attributes["dim"]).value
@@ -51,13 +45,13 @@ def roll_of(value: ir.Value) -> Roll | None:
         return None
     if ir.RankedTensorType(first.source.type).shape != shape:
         return None
-    slices = tuple(_as_op(v.owner) for v in op.operands)
+    slices = tuple(as_operation(v.owner) for v in op.operands)
     inner = roll_of(first.source)
     shifts = {dim: shift}
     ops: tuple[ir.Operation, ...] = (op,) + slices  # type: ignore[operator]
     base = first.source
     if inner is not None and all(len(list(r.uses)) == 1 for s in slices for r in s.results):
-        inner_users = {_as_op(u.owner) for u in first.source.uses}
+        inner_users = {as_operation(u.owner) for u in first.source.uses}
         if inner_users <= set(slices):
             for d, s in inner.shifts:
                 shifts[d] = (shifts.get(d, 0) + s) % shape[d]
@@ -117,7 +111,7 @@ class FoldRollsPass(ModulePass):
 
         def collect(op: ir.Operation) -> ir.WalkResult:
             if op.name == "tensor.concat":
-                users = [_as_op(u.owner) for u in op.results[0].uses]
+                users = [as_operation(u.owner) for u in op.results[0].uses]
                 if not any(u is not None and u.name == "tensor.extract_slice" for u in users):
                     outer.append(op)
             return ir.WalkResult.ADVANCE
@@ -140,7 +134,7 @@ class FoldRollsPass(ModulePass):
     def into_producer(self, concat: ir.Operation, roll: Roll) -> str:
         base = roll.base
         rolled_type = ir.RankedTensorType(concat.results[0].type)
-        reshape = _as_op(base.owner)
+        reshape = as_operation(base.owner)
         groups: list[list[int]]
         if reshape is not None and reshape.name == "tensor.expand_shape":
             produced = reshape.operands[0]
@@ -150,7 +144,7 @@ class FoldRollsPass(ModulePass):
         else:
             produced, reshape = base, None
             groups = [[d] for d in range(rolled_type.rank)]
-        producer = _as_op(produced.owner)
+        producer = as_operation(produced.owner)
         if producer is None or producer.name != "linalg.generic" or len(producer.results) != 1:
             return "not produced by a linalg.generic"
         expected_uses = 1 if reshape is not None else 2
@@ -242,7 +236,7 @@ class FoldRollsPass(ModulePass):
         while frontier:
             value, groups = frontier.pop()
             for use in list(value.uses):
-                user = _as_op(use.owner)
+                user = as_operation(use.owner)
                 if user.name == "tensor.collapse_shape":
                     reassoc = reassociation_groups(user)
                     frontier.append((user.results[0], [[d for k in g for d in groups[k]] for g in reassoc]))

@@ -8,7 +8,7 @@ from iree.compiler import ir
 
 from smartmem.dialect.layout import Layout
 from smartmem.dialect.ops import RELAYOUT, create_relayout
-from smartmem.passes.base import ModulePass
+from smartmem.passes.base import as_operation, ModulePass
 from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_step, is_chain_op
 from smartmem.passes.materialize_relayouts import reshape
 from smartmem.passes.linalg_ops import expand_to
@@ -139,7 +139,7 @@ class FormRelayoutsPass(ModulePass):
             for init in inits:  # the dead tensor.empty of a transpose
                 if isinstance(init, (ir.OpView, ir.Operation)) and init.name == "tensor.empty":
                     if not list(init.results[0].uses):
-                        _as_op(init).erase()
+                        as_operation(init).erase()
         self.records.append(FormRecord(names, "reshapes" if atoms.is_identity() else "relayout"))
 
 
@@ -163,7 +163,7 @@ def _relayout_of(
 
 def _is_segment_end(value: ir.Value) -> bool:
     """A chain value read by anything but exactly one chain op."""
-    users = [_as_op(use.owner) for use in value.uses]
+    users = [as_operation(use.owner) for use in value.uses]
     return len(users) != 1 or not is_chain_op(users[0])
 
 
@@ -174,7 +174,7 @@ def _segment_ending_at(op: ir.Operation) -> Segment:
         owner = operand.owner
         if not isinstance(owner, (ir.OpView, ir.Operation)):
             break
-        producer = _as_op(owner)
+        producer = as_operation(owner)
         if not is_chain_op(producer) or _is_segment_end(operand):
             break
         ops.insert(0, producer)
@@ -185,7 +185,7 @@ def _is_slice_result(value: ir.Value) -> bool:
     owner = value.owner
     if not isinstance(owner, (ir.OpView, ir.Operation)):
         return False
-    step = chain_step(_as_op(owner))
+    step = chain_step(as_operation(owner))
     return step is not None and step.kind == "select"
 
 
@@ -194,6 +194,3 @@ def _already_formed(ops: list[ir.Operation]) -> bool:
         return False
     return all(o.name in ("tensor.expand_shape", "tensor.collapse_shape") for o in ops[:-1])
 
-
-def _as_op(owner) -> ir.Operation:
-    return owner.operation if isinstance(owner, ir.OpView) else owner

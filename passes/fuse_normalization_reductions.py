@@ -76,17 +76,17 @@ from dataclasses import dataclass
 from iree.compiler import ir
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
+from smartmem.passes.dispatch_region import block_order, escaping_results, form_dispatch_region
 from smartmem.passes.padding import target_workgroup_memory
 from smartmem.passes.linalg_ops import (
     is_contraction_generic,
     is_elementwise,
     is_fresh_init,
+    loop_extents,
     maps_and_iterators,
     num_inputs,
     uses_linalg_index,
 )
-
-_RESHAPES = ("tensor.expand_shape", "tensor.collapse_shape")
 
 # IREE 3.13's SPIR-V code for one such dispatch keeps up to 32 rows of the
 # input in workgroup memory (lavapipe: 196x768 needs 98560 bytes, 49x1536
@@ -101,20 +101,10 @@ MAX_OPS_BETWEEN = 4
 def loop_ranges(op: ir.Operation) -> tuple[int, ...] | None:
     """The static trip count of each loop of a generic, or None (dynamic, or a loop no operand dim gives)."""
     maps, _ = maps_and_iterators(op)
-    ranges: dict[int, int] = {}
-    for operand, operand_map in zip(op.operands, maps):
-        if not isinstance(operand.type, ir.RankedTensorType):
-            continue
-        shape = ir.RankedTensorType(operand.type).shape
-        for dim, expr in enumerate(operand_map.results):
-            if isinstance(expr, ir.AffineDimExpr):
-                if shape[dim] == ir.ShapedType.get_dynamic_size():
-                    return None
-                ranges.setdefault(expr.position, shape[dim])
-    n_loops = maps[0].n_dims
-    if len(ranges) != n_loops:
+    extents = loop_extents([v.type for v in op.operands], maps)
+    if any(e is None or e == ir.ShapedType.get_dynamic_size() for e in extents):
         return None
-    return tuple(ranges[d] for d in range(n_loops))
+    return tuple(extents)
 
 
 def _plain_generic(op: ir.Operation | None) -> bool:
@@ -187,10 +177,10 @@ class FuseNormalizationReductionsPass(ModulePass):
         if any(op.parent != second.parent for op in members):
             self.no_match(second, "the normalization spans several blocks")
             return []
-        order = _block_order(second)
+        order = block_order(second)
         ops = sorted(members, key=lambda op: order[op])
         full = loop_ranges(second)
-        for value in _escaping(ops):
+        for value in escaping_results(ops):
             if tuple(ir.RankedTensorType(value.type).shape) != full:
                 # One dispatch writing results of two shapes fails IREE's llvm-cpu workgroup distribution.
                 self.no_match(second, f"a value of type {value.type} is read outside the group")
@@ -207,18 +197,17 @@ class FuseNormalizationReductionsPass(ModulePass):
     def first_reduction(self, second: ir.Operation) -> tuple[ir.Operation | None, list[ir.Operation]]:
         """The reduction over the same loops that `second` reads through elementwise ops, and those ops."""
         pending = [(v, 0) for v in list(second.operands)[:num_inputs(second)]]
-        visited: dict[ir.Operation, list[ir.Operation]] = {}
-        parents: dict[ir.Operation, ir.Operation | None] = {}
+        visited: set[ir.Operation] = set()
         found: ir.Operation | None = None
         while pending:
             value, depth = pending.pop()
             producer = defining_op(value)
-            if producer is None or producer in parents or not _plain_generic(producer):
+            if producer is None or producer in visited or not _plain_generic(producer):
                 continue
-            parents[producer] = None
+            visited.add(producer)
             if _is_row_reduction(producer):
-                if _same_loops(producer, second):
-                    found = found or producer
+                if found is None and _same_loops(producer, second):
+                    found = producer
                 continue
             if depth >= MAX_OPS_BETWEEN or not _same_loops(producer, second):
                 continue
@@ -226,7 +215,7 @@ class FuseNormalizationReductionsPass(ModulePass):
         if found is None:
             self.no_match(second, "reads no reduction over the same loops through elementwise ops")
             return None, []
-        between = [op for op in parents if op is not found and not _is_row_reduction(op) and _depends_on(op, found)]
+        between = [op for op in visited if not _is_row_reduction(op) and _depends_on(op, found)]
         return found, between
 
     def readers_after(self, members: set[ir.Operation], second: ir.Operation) -> list[ir.Operation]:
@@ -235,7 +224,7 @@ class FuseNormalizationReductionsPass(ModulePass):
         ops in front of it (workgroup distribution fails on llvm-cpu and SPIR-V)."""
         tail: list[ir.Operation] = []
         downstream = {second}  # ops whose values come after the second reduction
-        order = _block_order(second)
+        order = block_order(second)
         changed = True
         while changed:
             changed = False
@@ -262,26 +251,10 @@ class FuseNormalizationReductionsPass(ModulePass):
         return tail
 
     def form_region(self, ops: list[ir.Operation]) -> None:
-        members = set(ops)
-        escaping = _escaping(ops)
-        feeders = [f for f in _private_fills(ops) if f not in members]
-        last = ops[-1]
-        with ir.InsertionPoint(last), last.location:
-            region = ir.Operation.create(
-                "flow.dispatch.region",
-                results=[r.type for r in escaping],
-                operands=[],
-                attributes={"operandSegmentSizes": ir.DenseI32ArrayAttr.get([0, 0])},
-                regions=2,
-            )
-        body = region.regions[0].blocks.append()
-        for old, new in zip(escaping, region.results):
-            old.replace_all_uses_except(new, [op for op in ops if any(u == op for u in user_ops(old))])
-        with ir.InsertionPoint(body), last.location:
-            terminator = ir.Operation.create("flow.return", operands=escaping)
-        for op in [*feeders, *ops]:
-            op.move_before(terminator)
-        self.log.debug("formed one dispatch for %d ops (%d results) at %s", len(ops), len(escaping), last.location)
+        fills = [f for f in _private_fills(ops) if f not in set(ops)]
+        region = form_dispatch_region([*fills, *ops])
+        self.log.debug("formed one dispatch for %d ops (%d results) at %s", len(ops), len(region.results),
+                       ops[-1].location)
 
 
 def _workgroup_bytes(reduction: ir.Operation) -> int:
@@ -300,19 +273,8 @@ def _workgroup_bytes(reduction: ir.Operation) -> int:
     return ROWS_IN_WORKGROUP_MEMORY * reduced * max(bits // 8, 1)
 
 
-def _escaping(ops: list[ir.Operation]) -> list[ir.Value]:
-    """The results of `ops` read by an op outside them: the region's results."""
-    members = set(ops)
-    return [r for op in ops for r in op.results if any(u not in members for u in user_ops(r))]
-
-
-def _block_order(op: ir.Operation) -> dict[ir.Operation, int]:
-    block = op.block
-    return {o.operation: i for i, o in enumerate(block.operations)}
-
-
 def _depends_on(op: ir.Operation, source: ir.Operation, depth: int = MAX_OPS_BETWEEN + 1) -> bool:
-    """Whether `op` reads `source`'s result, directly or through up to `depth` generics and reshapes."""
+    """Whether `op` reads `source`'s result, directly or through up to `depth` generics."""
     if depth < 0:
         return False
     for operand in op.operands:
@@ -321,7 +283,7 @@ def _depends_on(op: ir.Operation, source: ir.Operation, depth: int = MAX_OPS_BET
             continue
         if producer == source:
             return True
-        if producer.name in ("linalg.generic", *_RESHAPES) and _depends_on(producer, source, depth - 1):
+        if producer.name == "linalg.generic" and _depends_on(producer, source, depth - 1):
             return True
     return False
 
@@ -356,5 +318,5 @@ def _private_fills(ops: list[ir.Operation]) -> list[ir.Operation]:
             if producer is not None and producer.name == "linalg.fill" and producer not in fills \
                     and all(u in members for u in user_ops(operand)):
                 fills.append(producer)
-    order = _block_order(ops[0])
+    order = block_order(ops[0])
     return sorted(fills, key=lambda f: order[f])

@@ -57,6 +57,7 @@ from __future__ import annotations
 from iree.compiler import ir
 
 from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
+from smartmem.passes.dispatch_region import block_order, form_dispatch_region
 from smartmem.passes.linalg_ops import is_elementwise, maps_and_iterators, num_inputs
 
 CHANNELS_LAST_WINDOW_OPS = (
@@ -240,27 +241,8 @@ class FusePadsIntoConvolutionsPass(ModulePass):
             self.no_match(window, "an elementwise reader that IREE would fuse into the convolution would be cut off")
             return
         feeders = _broadcast_feeders(computed)
-        moved = [pad, *sorted(feeders, key=_position), *computed]
-        last = moved[-1]
-        result = last.results[0]
-        with ir.InsertionPoint(last), last.location:
-            region = ir.Operation.create(
-                "flow.dispatch.region",
-                results=[result.type],
-                operands=[],
-                attributes={"operandSegmentSizes": ir.DenseI32ArrayAttr.get([0, 0])},
-                regions=2,
-            )
-        body = region.regions[0].blocks.append()
-        result.replace_all_uses_with(region.results[0])
-        with ir.InsertionPoint(body), last.location:
-            terminator = ir.Operation.create("flow.return", operands=[result])
-        for op in moved:
-            op.move_before(terminator)
+        order = block_order(window)
+        form_dispatch_region([pad, *sorted(feeders, key=lambda f: order[f]), *computed])
         self.log.debug("fused %s into the dispatch of %s (+%d epilogue, %d feeders)", pad.name, window.name,
                        len(computed) - 1, len(feeders))
 
-
-def _position(op: ir.Operation) -> int:
-    """The index of `op` in its block (moved feeders keep their order)."""
-    return next(i for i, other in enumerate(op.block.operations) if other.operation == op)

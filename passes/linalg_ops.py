@@ -52,6 +52,22 @@ def maps_and_iterators(op: ir.Operation) -> tuple[list[ir.AffineMap], list[str]]
     return maps, ["reduction" if d in reduced else "parallel" for d in range(n_loops)]
 
 
+def loop_extents(types: Sequence[ir.Type], maps: Sequence[ir.AffineMap]) -> list[int | None]:
+    """Each loop's extent, read off the operands (of these types, through these maps) that index it.
+
+    None for a loop no operand dim indexes; a dynamic dim gives
+    `ir.ShapedType.get_dynamic_size()`.
+    """
+    extents: list[int | None] = [None] * maps[0].n_dims
+    for value_type, m in zip(types, maps):
+        if not isinstance(value_type, ir.RankedTensorType):
+            continue
+        for extent, expr in zip(ir.RankedTensorType(value_type).shape, m.results):
+            if isinstance(expr, ir.AffineDimExpr):
+                extents[expr.position] = extent
+    return extents
+
+
 def is_elementwise(op: ir.Operation) -> bool:
     """A generic whose loops are all parallel."""
     if op.name != "linalg.generic":

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor
 
-from smartmem.passes.base import ModulePass, defining_op, ops_where
+from smartmem.passes.base import as_operation, defining_op, ModulePass, ops_where
 from smartmem.passes.layout_chain import (
     AtomChain, ChainRefused, ChainStep, analyze_chain, chain_of, chain_step, is_chain_op, source_index_through_steps,
 )
@@ -232,7 +232,7 @@ def _seeds(module: ir.Operation) -> list[tuple[ir.Value, int, RowPermutation]]:
 def _is_chain_end(op: ir.Operation) -> bool:
     if not is_chain_op(op):
         return False
-    users = [_as_op(u.owner) for u in op.results[0].uses]
+    users = [as_operation(u.owner) for u in op.results[0].uses]
     return not users or any(chain_step(u) is None for u in users)
 
 
@@ -264,10 +264,6 @@ def _row_permutations(atoms: AtomChain, of_result: bool) -> list[tuple[int, RowP
     return _block_permutations(dims, here, there, atoms.atom_sizes)
 
 
-def _as_op(owner) -> ir.Operation:
-    return owner.operation if isinstance(owner, ir.OpView) else owner
-
-
 def grow_region(root: ir.Value, axis: int, permutation: RowPermutation) -> Region | str:
     """The largest region of row-wise ops around `root` (rows on `axis`), or why there is none."""
     region = Region(permutation)
@@ -291,7 +287,7 @@ def grow_region(root: ir.Value, axis: int, permutation: RowPermutation) -> Regio
             results = list(producer.results)
             candidates.append((producer, -1 - results.index(value), value_axis))
         for use in value.uses:
-            user = _as_op(use.owner)
+            user = as_operation(use.owner)
             if user.parent is not None and _is_nested_read(user):
                 continue  # a gather inside a body: a boundary, handled when scoring
             candidates.append((user, use.operand_number, value_axis))
@@ -423,7 +419,7 @@ def score_region(region: Region) -> None:
         others = False
         inverse_steps = permutation.inverse().steps(shape, axis)
         for use in value.uses:
-            user = _as_op(use.owner)
+            user = as_operation(use.owner)
             if user in region.ops:
                 continue
             if _is_nested_read(user):
@@ -483,7 +479,7 @@ def _forward_chain(first: ir.Operation) -> list[ir.Operation]:
     """`first` and the chain ops after it, up to a value with other readers."""
     ops = [first]
     while True:
-        users = [_as_op(u.owner) for u in ops[-1].results[0].uses]
+        users = [as_operation(u.owner) for u in ops[-1].results[0].uses]
         if len(users) != 1:
             return ops
         if not is_chain_op(users[0]):
@@ -505,7 +501,7 @@ def flip_region(region: Region) -> None:
     for value, axis in list(region.axis_of.items()):
         producer = defining_op(value)
         inside = producer is not None and producer in region.ops
-        uses = [(_as_op(u.owner), u.operand_number) for u in value.uses]
+        uses = [(as_operation(u.owner), u.operand_number) for u in value.uses]
         if not inside:
             _reroute(value, axis, permutation, [(op, n) for op, n in uses if op in region.ops])
             continue
@@ -577,7 +573,7 @@ def _map_row_index_back(op: ir.Operation, loop: int, permutation: RowPermutation
 
     op.walk(visit)
     for index in indices:
-        uses = [(_as_op(u.owner), u.operand_number) for u in index.results[0].uses]
+        uses = [(as_operation(u.owner), u.operand_number) for u in index.results[0].uses]
         with ir.InsertionPoint.after(index), index.location:
             row = permutation.original_row(index.results[0])
         for user, n in uses:
@@ -589,11 +585,11 @@ def _after(value: ir.Value) -> ir.InsertionPoint:
     owner = value.owner
     if isinstance(owner, ir.Block):
         return ir.InsertionPoint.at_block_begin(owner)
-    return ir.InsertionPoint.after(_as_op(owner))
+    return ir.InsertionPoint.after(as_operation(owner))
 
 
 def _location(value: ir.Value) -> ir.Location:
     owner = value.owner
     if isinstance(owner, ir.Block):
         return ir.Location.unknown()
-    return _as_op(owner).location
+    return as_operation(owner).location

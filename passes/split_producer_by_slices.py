@@ -5,7 +5,7 @@ from __future__ import annotations
 from iree.compiler import ir
 from iree.compiler.dialects import tensor
 
-from smartmem.passes.base import ModulePass, reassociation_groups, static_slice
+from smartmem.passes.base import as_operation, ModulePass, reassociation_groups, static_slice
 from smartmem.passes.linalg_ops import (
     num_inputs,
     maps_and_iterators,
@@ -15,12 +15,6 @@ from smartmem.passes.linalg_ops import (
 )
 
 _PRODUCERS = ("linalg.generic", "linalg.matmul", "linalg.batch_matmul")
-
-
-def _as_op(owner) -> ir.Operation | None:
-    if isinstance(owner, ir.OpView):
-        return owner.operation
-    return owner if isinstance(owner, ir.Operation) else None
 
 
 class SplitProducerBySlicesPass(ModulePass):
@@ -99,12 +93,12 @@ class SplitProducerBySlicesPass(ModulePass):
     def split(self, op: ir.Operation) -> str:
         if _feeds_concat(op.results[0]):
             return "slices feed a concat (a roll or patch merging: other passes fold those)"
-        users = [_as_op(u.owner) for u in op.results[0].uses]
+        users = [as_operation(u.owner) for u in op.results[0].uses]
         if len(users) == 1 and users[0] is not None and users[0].name == "tensor.expand_shape":
             reason = _slices_above_expand(users[0])
             if reason:
                 return reason
-            users = [_as_op(u.owner) for u in op.results[0].uses]
+            users = [as_operation(u.owner) for u in op.results[0].uses]
         if not users:
             return "no users"
         if any(u is None or u.name != "tensor.extract_slice" for u in users):
@@ -146,7 +140,7 @@ class SplitProducerBySlicesPass(ModulePass):
                 isinstance(e, ir.AffineDimExpr) and e.position in ranges
                 for _, ranges in plans for e in maps[i].results
             )
-            owner = _as_op(operand.owner)
+            owner = as_operation(operand.owner)
             if sliced and owner is not None and owner.name.startswith("linalg.") and not (
                 owner.name in _PRODUCERS and len(list(operand.uses)) == 1
                 and (_reaches_contraction(owner) or _is_pure_move(owner))
@@ -177,12 +171,12 @@ def _reaches_contraction(op: ir.Operation) -> bool:
     if any("parallel" not in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])):
         return False
     for operand in list(op.operands)[: num_inputs(op)]:
-        owner = _as_op(operand.owner)
+        owner = as_operation(operand.owner)
         if owner is None:
             continue
         if owner.name == "tensor.expand_shape" and len(list(operand.uses)) == 1:
             operand = owner.operands[0]
-            owner = _as_op(operand.owner)
+            owner = as_operation(operand.owner)
             if owner is None:
                 continue
         if owner.name in _PRODUCERS and len(list(operand.uses)) == 1 and _reaches_contraction(owner):
@@ -196,7 +190,7 @@ def _reaches_only_contractions(value: ir.Value) -> bool:
     if not readers:
         return False
     for use in readers:
-        user = _as_op(use.owner)
+        user = as_operation(use.owner)
         if user is None:
             return False
         if user.name in ("tensor.expand_shape", "tensor.collapse_shape", "linalg.transpose"):
@@ -219,7 +213,7 @@ def _reaches_only_contractions(value: ir.Value) -> bool:
 def _feeds_concat(value: ir.Value) -> bool:
     """Whether a slice of `value` (possibly after a reshape) feeds a tensor.concat."""
     for use in value.uses:
-        user = _as_op(use.owner)
+        user = as_operation(use.owner)
         if user is None:
             continue
         if user.name in ("tensor.expand_shape", "tensor.collapse_shape", "tensor.extract_slice"):
@@ -237,7 +231,7 @@ def _slices_above_expand(expand: ir.Operation) -> str:
     with unit dims before it and whole dims after it, so the slice is one
     contiguous range of the collapsed dim.
     """
-    users = [_as_op(u.owner) for u in expand.results[0].uses]
+    users = [as_operation(u.owner) for u in expand.results[0].uses]
     if not users or any(u is None or u.name != "tensor.extract_slice" or len(u.operands) != 1 for u in users):
         return "the reshaped result has users other than static slices"
     groups = reassociation_groups(expand)
@@ -307,7 +301,7 @@ def _slice_operand(value: ir.Value, m: ir.AffineMap, loop_ranges: dict[int, tupl
     if sizes == list(value_type.shape):
         return value
     result_type = ir.RankedTensorType.get(sizes, value_type.element_type)
-    owner = _as_op(value.owner)
+    owner = as_operation(value.owner)
     if owner is not None and owner.name == "tensor.empty":
         return tensor.EmptyOp(sizes, value_type.element_type).result
     if owner is not None and owner.name == "linalg.fill":

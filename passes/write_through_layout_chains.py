@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass, reassociation_groups
+from smartmem.passes.base import as_operation, ModulePass, reassociation_groups
 from smartmem.passes.matmul_form import off_matmul_pipeline, unaligned_output
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal
 from smartmem.passes.layout_chain import AtomChain, chain_of, chain_step, expand_loops, reindex_operand_map
@@ -97,7 +97,7 @@ class WriteThroughLayoutChainsPass(ModulePass):
         def collect(op: ir.Operation) -> ir.WalkResult:
             step = chain_step(op)
             if step is not None and step.kind != "select":
-                users = [_as_op(use.owner) for use in op.results[0].uses]
+                users = [as_operation(use.owner) for use in op.results[0].uses]
                 if not all(_is_reshape_or_permute(u) for u in users):
                     ends.append(op)  # the last op of a chain
                 elif _only_permutes(op) and len(users) > 1 and all(_is_reshape(u) for u in users):
@@ -129,7 +129,7 @@ class WriteThroughLayoutChainsPass(ModulePass):
         producer = source.owner
         if not isinstance(producer, (ir.OpView, ir.Operation)) or producer.name not in _PRODUCERS:
             return "chain source is not produced by a linalg op"
-        producer = _as_op(producer)
+        producer = as_operation(producer)
         if len(producer.results) != 1:
             return "producer has several results"
         for value in [source] + [op.results[0] for op in chain_ops[:-1]]:
@@ -172,13 +172,9 @@ def _is_reshape(op: ir.Operation | None) -> bool:
     return step is not None and step.kind in ("expand", "collapse")
 
 
-def _as_op(owner) -> ir.Operation:
-    return owner.operation if isinstance(owner, ir.OpView) else owner
-
-
 def _to_shape(value: ir.Value, atoms: AtomChain, result_type: ir.RankedTensorType, location) -> ir.Value:
     """Reshape the atom-ordered tensor `value` to `result_type` (free reshapes)."""
-    with ir.InsertionPoint.after(_as_op(value.owner)), location:
+    with ir.InsertionPoint.after(as_operation(value.owner)), location:
         groups, position = [], 0
         for dim in atoms.result_dims:
             groups.append(tuple(range(position, position + len(dim))))
@@ -243,7 +239,7 @@ def _write_through(
         accumulator = init.owner
         if not isinstance(accumulator, (ir.OpView, ir.Operation)) or accumulator.name != "linalg.fill":
             return "contraction accumulator is not a fill"
-        fill_value = _as_op(accumulator).operands[0]
+        fill_value = as_operation(accumulator).operands[0]
     else:
         out_arg = producer.regions[0].blocks[0].arguments[n_inputs]
         if list(out_arg.uses):
@@ -278,7 +274,7 @@ def _write_through(
         ):
             # Look through a free reshape: the producer's dim k holds the
             # atoms of the reshaped dims in its reassociation group k.
-            through = _as_op(upstream)
+            through = as_operation(upstream)
             groups = reassociation_groups(through)
             upstream_atoms = AtomChain(
                 atoms.atom_sizes,
@@ -297,12 +293,12 @@ def _write_through(
         ):
             upstream_dead: list[ir.Operation] = []
             pushed = _write_through(
-                _as_op(upstream), upstream_atoms, order, depth - 1, upstream_dead, for_reductions
+                as_operation(upstream), upstream_atoms, order, depth - 1, upstream_dead, for_reductions
             )
             if not isinstance(pushed, str):
                 if through is not None:
                     dead.append(through)
-                dead.append(_as_op(upstream))
+                dead.append(as_operation(upstream))
                 dead.extend(upstream_dead)
                 new_inputs.append(pushed)
                 new_maps.append(ir.AffineMap.get(n_new, 0, [dims[k] for k in aligned_fine]))
@@ -400,7 +396,7 @@ def _read_by_contiguous_reductions(value: ir.Value) -> bool:
     readers, frontier = [], [value]
     while frontier:
         for use in frontier.pop().uses:
-            user = _as_op(use.owner)
+            user = as_operation(use.owner)
             if _is_reshape(user):
                 frontier.append(user.results[0])
             else:
