@@ -47,14 +47,17 @@ of GPU time; BERT-base 8.12 -> 7.44 ms (1.09x), 159 -> 133 dispatches;
 outputs within 6.8e-7 rel L2 (BERT bit-identical).
 
 Refuses (leaves the reductions to IREE):
-- reductions over different loops (Swin's LayerNorms that write the window
-  partition: smartmem-split-reduction-rows gives their variance split rows
-  but not their mean), or with other reduced loops;
+- reductions over different loops, or with other reduced loops (a
+  LayerNorm writing a layout for its consumer, Swin's window partition,
+  qualifies once smartmem-split-reduction-rows has split the rows of both
+  its reductions);
 - contractions, generics that read `linalg.index`, non-projected-
   permutation maps, dynamic shapes;
 - groups whose per-row values (the mean) are read outside: one dispatch
   writing an [rows] and an [rows, cols] result fails IREE's workgroup
-  distribution (llvm-cpu);
+  distribution (llvm-cpu). A result written with its loops permuted (the
+  window partition, 8x8x7x7x96 from loops 8x7x8x7x96) holds one element per
+  iteration and may leave the region;
 - groups that would need more workgroup memory than the smallest target
   offers: IREE's code keeps up to 32 rows of the reduced dim there, so
   Mali, Adreno and lavapipe (32 KiB) take rows of at most 256 floats and
@@ -180,8 +183,9 @@ class FuseNormalizationReductionsPass(ModulePass):
         order = block_order(second)
         ops = sorted(members, key=lambda op: order[op])
         full = loop_ranges(second)
+        iterators = maps_and_iterators(second)[1]
         for value in escaping_results(ops):
-            if tuple(ir.RankedTensorType(value.type).shape) != full:
+            if not _covers_loops(value, full, iterators):
                 # One dispatch writing results of two shapes fails IREE's llvm-cpu workgroup distribution.
                 self.no_match(second, f"a value of type {value.type} is read outside the group")
                 return []
@@ -255,6 +259,24 @@ class FuseNormalizationReductionsPass(ModulePass):
         region = form_dispatch_region([*fills, *ops])
         self.log.debug("formed one dispatch for %d ops (%d results) at %s", len(ops), len(region.results),
                        ops[-1].location)
+
+
+def _covers_loops(value: ir.Value, full: tuple[int, ...] | None, iterators: list[str]) -> bool:
+    """Whether `value` holds one element per iteration of the loops `full`: written in loop order, or by a
+    generic over those loops whose output map permutes the row loops only (a LayerNorm writing the window
+    partition). A permuted reduced loop (ConvNeXt's LayerNorm also writing its rows transposed, 96x3136)
+    fails IREE's SPIR-V vectorization of the dispatch (a vector<64xf32>)."""
+    if tuple(ir.RankedTensorType(value.type).shape) == full:
+        return True
+    op = defining_op(value)
+    if op is None or op.name != "linalg.generic" or loop_ranges(op) != full:
+        return False
+    maps, _ = maps_and_iterators(op)
+    out_map = maps[num_inputs(op) + ir.OpResult(value).result_number]
+    if not out_map.is_permutation:
+        return False
+    return all(out_map.results[d] == ir.AffineDimExpr.get(d)
+               for d, iterator in enumerate(iterators) if iterator == "reduction")
 
 
 def _workgroup_bytes(reduction: ir.Operation) -> int:

@@ -119,6 +119,61 @@ func.func @layernorm_residual_and_row_ops(%x: tensor<8x12xf32>, %y: tensor<8x12x
 
 // -----
 
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+#col3 = affine_map<(d0, d1, d2) -> (d2)>
+#swap3 = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+// Swin's LayerNorm writing the window partition, once
+// smartmem-split-reduction-rows has split its rows [2, 4] everywhere: the
+// normalization writes its result with the row loops swapped (4x2x12).
+// That result holds one element per iteration, so it may leave the region.
+// CHECK-LABEL: func.func @layernorm_writing_permuted_rows
+// CHECK: %[[REGION:.+]] = flow.dispatch.region -> (tensor<4x2x12xf32>) {
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}}"reduction"]} ins(%arg0 : tensor<2x4x12xf32>)
+// CHECK: %[[CENTERED:.+]] = linalg.generic {{.*}} ins(%arg0, %[[SUM]] :
+// CHECK: %[[SQUARES:.+]] = linalg.generic {{.*}}"reduction"]} ins(%[[CENTERED]] :
+// CHECK: %[[NORM:.+]] = linalg.generic {{.*}} ins(%[[CENTERED]], %[[SQUARES]], %arg1 : {{.*}}) outs(%{{.+}} : tensor<4x2x12xf32>)
+// CHECK: flow.return %[[NORM]]
+// CHECK: return %[[REGION]]
+func.func @layernorm_writing_permuted_rows(%x: tensor<2x4x12xf32>, %g: tensor<12xf32>) -> tensor<4x2x12xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %re = tensor.empty() : tensor<2x4xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %e = tensor.empty() : tensor<2x4x12xf32>
+  %sum = linalg.generic {indexing_maps = [#id3, #row3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<2x4x12xf32>) outs(%rf : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  %centered = linalg.generic {indexing_maps = [#id3, #row3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %sum : tensor<2x4x12xf32>, tensor<2x4xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<2x4x12xf32>
+  %squares = linalg.generic {indexing_maps = [#id3, #row3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%centered : tensor<2x4x12xf32>) outs(%rf : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %q, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  %pe = tensor.empty() : tensor<4x2x12xf32>
+  %y = linalg.generic {indexing_maps = [#id3, #row3, #col3, #swap3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%centered, %squares, %g : tensor<2x4x12xf32>, tensor<2x4xf32>, tensor<12xf32>) outs(%pe : tensor<4x2x12xf32>) {
+  ^bb0(%c: f32, %q: f32, %gg: f32, %o: f32):
+    %v = arith.divf %q, %n : f32
+    %ve = arith.addf %v, %eps : f32
+    %r = math.rsqrt %ve : f32
+    %t = arith.mulf %c, %r : f32
+    %t2 = arith.mulf %t, %gg : f32
+    linalg.yield %t2 : f32
+  } -> tensor<4x2x12xf32>
+  return %y : tensor<4x2x12xf32>
+}
+
+// -----
+
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
@@ -291,4 +346,51 @@ func.func @mean_read_outside_not_fused(%x: tensor<8x12xf32>, %g: tensor<12xf32>,
     linalg.yield %t3 : f32
   } -> tensor<8x12xf32>
   return %y, %sum : tensor<8x12xf32>, tensor<8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#tr = affine_map<(d0, d1) -> (d1, d0)>
+// Negative: the normalization writes its result transposed as well as in
+// row order (ConvNeXt's LayerNorm feeding an NCHW residual). The reduced
+// loop would be permuted in a result of the dispatch, which IREE's SPIR-V
+// vectorization fails on (a vector<64xf32>): nothing is grouped.
+// CHECK-LABEL: func.func @transposed_result_not_fused
+// CHECK-NOT: flow.dispatch.region
+func.func @transposed_result_not_fused(%x: tensor<8x12xf32>) -> (tensor<12x8xf32>, tensor<8x12xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %re = tensor.empty() : tensor<8xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
+  %e = tensor.empty() : tensor<8x12xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %centered = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %sum : tensor<8x12xf32>, tensor<8xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<8x12xf32>
+  %squares = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%centered : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %q, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %te = tensor.empty() : tensor<12x8xf32>
+  %y:2 = linalg.generic {indexing_maps = [#id, #row, #tr, #id], iterator_types = ["parallel", "parallel"]} ins(%centered, %squares : tensor<8x12xf32>, tensor<8xf32>) outs(%te, %e : tensor<12x8xf32>, tensor<8x12xf32>) {
+  ^bb0(%c: f32, %q: f32, %o: f32, %o2: f32):
+    %v = arith.divf %q, %n : f32
+    %ve = arith.addf %v, %eps : f32
+    %r = math.rsqrt %ve : f32
+    %t = arith.mulf %c, %r : f32
+    linalg.yield %t, %t : f32, f32
+  } -> (tensor<12x8xf32>, tensor<8x12xf32>)
+  return %y#0, %y#1 : tensor<12x8xf32>, tensor<8x12xf32>
 }

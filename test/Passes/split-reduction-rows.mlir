@@ -7,15 +7,15 @@
 #swap = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
 // A LayerNorm (as IREE's global optimization leaves it) whose normalization
 // writes its 6 rows split 2x3 and permuted. The split moves above the
-// broadcast, the rsqrt, the variance reduction, the square, the centering
-// and the mean's broadcast; it stops below the mean (a second reduction)
-// and at the LayerNorm's input (the residual add, read by the mean and the
-// centering), both read through a split.
+// broadcast, the rsqrt, the variance reduction, the square, the centering,
+// the mean's broadcast and the mean; it stops at the LayerNorm's input (the
+// residual add, read by the mean and the centering), which both read
+// through the same split. All three row loops are then [2, 3].
 // CHECK-LABEL: func.func @layer_norm_writing_a_layout
 // CHECK: %[[X:.+]] = linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<6x4xf32>, tensor<6x4xf32>) outs(%{{.+}} : tensor<6x4xf32>)
-// CHECK: %[[SUM:.+]] = linalg.generic {{.*}} ins(%[[X]] : tensor<6x4xf32>) outs(%{{.+}} : tensor<6xf32>)
-// CHECK: %[[SUMS:.+]] = tensor.expand_shape %[[SUM]] {{\[}}[0, 1]] output_shape [2, 3] : tensor<6xf32> into tensor<2x3xf32>
-// CHECK: %[[MS:.+]] = linalg.generic {{.*}} ins(%[[SUMS]] : tensor<2x3xf32>) outs(%{{.+}} : tensor<2x3x4xf32>)
+// CHECK: %[[XS1:.+]] = tensor.expand_shape %[[X]] {{\[}}[0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%[[XS1]] : tensor<2x3x4xf32>) outs(%{{.+}} : tensor<2x3xf32>)
+// CHECK: %[[MS:.+]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2x3xf32>) outs(%{{.+}} : tensor<2x3x4xf32>)
 // CHECK: %[[XS:.+]] = tensor.expand_shape %[[X]] {{\[}}[0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
 // CHECK: %[[C:.+]] = linalg.generic {{.*}} ins(%[[XS]], %[[MS]] : tensor<2x3x4xf32>, tensor<2x3x4xf32>) outs(%{{.+}} : tensor<2x3x4xf32>)
 // CHECK: arith.subf
