@@ -78,9 +78,9 @@ from dataclasses import dataclass
 
 from iree.compiler import ir
 
-from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
+from smartmem.passes.base import ModulePass, as_operation, defining_op, ops_where, user_ops
 from smartmem.passes.dispatch_region import block_order, escaping_results, form_dispatch_region
-from smartmem.passes.padding import target_workgroup_memory
+from smartmem.passes.padding import target_row_multiple, target_workgroup_memory
 from smartmem.passes.linalg_ops import (
     is_contraction_generic,
     is_elementwise,
@@ -151,6 +151,7 @@ class FuseNormalizationReductionsPass(ModulePass):
 
     def run_on_module(self, module: ir.Operation) -> None:
         self.memory_limit = self.options.workgroup_memory or target_workgroup_memory(module)
+        self.row_multiple = target_row_multiple(module)
         reductions = ops_where(module, _is_row_reduction)
         grouped: set[ir.Operation] = set()
         with module.context:
@@ -184,18 +185,36 @@ class FuseNormalizationReductionsPass(ModulePass):
         ops = sorted(members, key=lambda op: order[op])
         full = loop_ranges(second)
         iterators = maps_and_iterators(second)[1]
-        for value in escaping_results(ops):
+        results = escaping_results(ops)
+        reduced = _reduced_extent(second)
+        if len(results) > 1 and reduced % self.row_multiple:
+            # IREE 3.13's SPIR-V vectorization fails such a dispatch (lavapipe, subgroup 8: rows of 4, 12, 20,
+            # 100 floats); one result, or rows of 8, 24, 40, 96 floats, compile.
+            self.no_match(second, f"{len(results)} results of rows of {reduced} elements, not a multiple of "
+                                  f"{self.row_multiple}")
+            return []
+        for value in results:
             if not _covers_loops(value, full, iterators):
                 # One dispatch writing results of two shapes fails IREE's llvm-cpu workgroup distribution.
                 self.no_match(second, f"a value of type {value.type} is read outside the group")
                 return []
         last = order[ops[-1]]
+        early: set[ir.Operation] = set()
         for op in ops:
             for result in op.results:
                 for reader in user_ops(result):
                     if reader not in members and reader.parent == second.parent and order.get(reader, last + 1) < last:
-                        self.no_match(second, f"{reader.name} outside the group reads it before the group ends")
-                        return []
+                        deferred = _deferrable_views(reader, order, last)
+                        if deferred is None:
+                            self.no_match(second, f"{reader.name} outside the group reads it before the group ends")
+                            return []
+                        early |= deferred
+        # Views read inside the span (Swin's stage 3: the slices of a LayerNorm computed on padded rows) move
+        # behind the group, in their order, so that the region can sit at its last op.
+        anchor = ops[-1]
+        for view in sorted(early, key=lambda op: order[op]):
+            view.move_after(anchor)
+            anchor = view
         return ops
 
     def first_reduction(self, second: ir.Operation) -> tuple[ir.Operation | None, list[ir.Operation]]:
@@ -261,6 +280,30 @@ class FuseNormalizationReductionsPass(ModulePass):
                        ops[-1].location)
 
 
+VIEW_OPS = ("tensor.extract_slice", "tensor.expand_shape", "tensor.collapse_shape")
+
+
+def _deferrable_views(reader: ir.Operation, order: dict[ir.Operation, int], last: int) -> set[ir.Operation] | None:
+    """`reader` and the views behind it, when `reader` is a view (a static slice or reshape: no side effects, no
+    operand but its source) whose readers all come after position `last` or are such views themselves; else
+    None. Moved behind `last`, they read the same values."""
+    if reader.name not in VIEW_OPS or len(reader.operands) != 1 or len(reader.results) != 1:
+        return None
+    views = {reader}
+    for user in user_ops(reader.results[0]):
+        while user is not None and user.parent != reader.parent:  # a reader nested in a region: its op here
+            user = as_operation(user.parent)
+        if user is None:
+            return None
+        if order.get(user, last + 1) > last:
+            continue
+        behind = _deferrable_views(user, order, last)
+        if behind is None:
+            return None
+        views |= behind
+    return views
+
+
 def _covers_loops(value: ir.Value, full: tuple[int, ...] | None, iterators: list[str]) -> bool:
     """Whether `value` holds one element per iteration of the loops `full`: written in loop order, or by a
     generic over those loops whose output map permutes the row loops only (a LayerNorm writing the window
@@ -279,14 +322,20 @@ def _covers_loops(value: ir.Value, full: tuple[int, ...] | None, iterators: list
                for d, iterator in enumerate(iterators) if iterator == "reduction")
 
 
-def _workgroup_bytes(reduction: ir.Operation) -> int:
-    """The workgroup memory IREE's code for the fused dispatch may take: rows of the reduced loops."""
+def _reduced_extent(reduction: ir.Operation) -> int:
+    """The number of elements a reduction reduces per row (the product of its reduction loops)."""
     ranges = loop_ranges(reduction) or ()
     _, iterators = maps_and_iterators(reduction)
     reduced = 1
     for size, iterator in zip(ranges, iterators):
         if iterator == "reduction":
             reduced *= size
+    return reduced
+
+
+def _workgroup_bytes(reduction: ir.Operation) -> int:
+    """The workgroup memory IREE's code for the fused dispatch may take: rows of the reduced loops."""
+    reduced = _reduced_extent(reduction)
     element = ir.RankedTensorType(reduction.operands[0].type).element_type
     try:
         bits = ir.FloatType(element).width
