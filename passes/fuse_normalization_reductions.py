@@ -57,7 +57,15 @@ Refuses (leaves the reductions to IREE):
   writing an [rows] and an [rows, cols] result fails IREE's workgroup
   distribution (llvm-cpu). A result written with its loops permuted (the
   window partition, 8x8x7x7x96 from loops 8x7x8x7x96) holds one element per
-  iteration and may leave the region;
+  iteration and may leave the region, unless a reduced loop is permuted
+  (ConvNeXt's LayerNorm also writing its rows transposed: IREE's SPIR-V
+  vectorization then fails);
+- rows whose length is not a multiple of the targets' largest subgroup
+  size, and at least of 32 (option `row-multiple`): NVIDIA's Vulkan driver
+  (H200, 580.159) fails to create the pipelines of MobileViT-S's fused
+  LayerNorms of 144 and 240 floats (VK_ERROR_UNKNOWN; 96, 192, 384 and 768
+  run), and lavapipe fails to vectorize a region with several results at
+  4, 12, 20 or 100 floats;
 - groups that would need more workgroup memory than the smallest target
   offers: IREE's code keeps up to 32 rows of the reduced dim there, so
   Mali, Adreno and lavapipe (32 KiB) take rows of at most 256 floats and
@@ -66,7 +74,10 @@ Refuses (leaves the reductions to IREE):
   Swin-T's stage 3 (196x384: 49408 bytes);
 - groups with ops in different blocks, or whose values are read by an op
   outside the group that comes before the group's last op (the region
-  could not be placed).
+  could not be placed). Slices and reshapes are the exception: when all
+  their readers come after the group they move behind it (Swin-T's stage
+  3 computes its LayerNorms on rows padded to 224 and slices 196 of them
+  between the two reductions).
 
 Reshapes end a group: a unit-dim reshape inside the region stops IREE's
 tiling of the ops in front of it.
@@ -80,7 +91,7 @@ from iree.compiler import ir
 
 from smartmem.passes.base import ModulePass, as_operation, defining_op, ops_where, user_ops
 from smartmem.passes.dispatch_region import block_order, escaping_results, form_dispatch_region
-from smartmem.passes.padding import target_row_multiple, target_workgroup_memory
+from smartmem.passes.padding import has_gpu_target, target_row_multiple, target_workgroup_memory
 from smartmem.passes.linalg_ops import (
     is_contraction_generic,
     is_elementwise,
@@ -142,6 +153,10 @@ class FuseNormalizationReductionsOptions:
     # Workgroup memory a dispatch may use, in bytes; 0: the smallest of the
     # module's GPU targets (none: no limit).
     workgroup_memory: int = 0
+    # Row length (reduced elements) a group's rows must be a multiple of; 0:
+    # the largest subgroup size of the module's GPU targets and at least 32
+    # (no GPU target: any length).
+    row_multiple: int = 0
 
 
 class FuseNormalizationReductionsPass(ModulePass):
@@ -151,7 +166,7 @@ class FuseNormalizationReductionsPass(ModulePass):
 
     def run_on_module(self, module: ir.Operation) -> None:
         self.memory_limit = self.options.workgroup_memory or target_workgroup_memory(module)
-        self.row_multiple = target_row_multiple(module)
+        self.row_multiple = self.options.row_multiple or (target_row_multiple(module) if has_gpu_target(module) else 1)
         reductions = ops_where(module, _is_row_reduction)
         grouped: set[ir.Operation] = set()
         with module.context:
@@ -187,11 +202,11 @@ class FuseNormalizationReductionsPass(ModulePass):
         iterators = maps_and_iterators(second)[1]
         results = escaping_results(ops)
         reduced = _reduced_extent(second)
-        if len(results) > 1 and reduced % self.row_multiple:
-            # IREE 3.13's SPIR-V vectorization fails such a dispatch (lavapipe, subgroup 8: rows of 4, 12, 20,
-            # 100 floats); one result, or rows of 8, 24, 40, 96 floats, compile.
-            self.no_match(second, f"{len(results)} results of rows of {reduced} elements, not a multiple of "
-                                  f"{self.row_multiple}")
+        if reduced % self.row_multiple:
+            # NVIDIA's Vulkan driver fails to create the pipeline of such a dispatch (H200: MobileViT-S's rows
+            # of 144 and 240 floats; 96, 192, 384, 768 run) and lavapipe fails to vectorize one with several
+            # results (rows of 4, 12, 20, 100 floats).
+            self.no_match(second, f"rows of {reduced} elements, not a multiple of {self.row_multiple}")
             return []
         for value in results:
             if not _covers_loops(value, full, iterators):

@@ -311,6 +311,11 @@ def _target_texts(module: ir.Operation) -> list[str]:
     return texts
 
 
+def has_gpu_target(module: ir.Operation) -> bool:
+    """Whether the module (or a top-level op of it) names an `#iree_gpu.target`."""
+    return bool(_target_texts(module))
+
+
 def target_workgroup_memory(module: ir.Operation) -> int | None:
     """The smallest `max_workgroup_memory_bytes` among the module's GPU targets, or None (no GPU target).
 

@@ -217,7 +217,7 @@ func.func @split_rows_not_fused(%x: tensor<8x12xf32>) -> tensor<2x4xf32> {
 // linear layers). The slice of the centering sits between the two
 // reductions; it is a view with no reader before the group ends, so it
 // moves behind the group and the region forms, with the centering and the
-// broadcast rstd as its results (rows of 32 floats: see the next case).
+// broadcast rstd as its results.
 // CHECK-LABEL: func.func @sliced_padded_rows
 // CHECK: %[[REGION:.+]]:2 = flow.dispatch.region -> (tensor<8x32xf32>, tensor<8x32xf32>) {
 // CHECK: linalg.generic {{.*}}"reduction"]} ins(%arg0 : tensor<8x32xf32>)
@@ -265,58 +265,6 @@ func.func @sliced_padded_rows(%x: tensor<8x32xf32>) -> tensor<6x32xf32> {
     linalg.yield %t : f32
   } -> tensor<6x32xf32>
   return %y : tensor<6x32xf32>
-}
-
-// -----
-
-#id = affine_map<(d0, d1) -> (d0, d1)>
-#row = affine_map<(d0, d1) -> (d0)>
-// Negative: the same with rows of 12 floats. A region with several results
-// needs rows of a multiple of the targets' subgroup size, at least 32:
-// IREE 3.13's SPIR-V vectorization fails it otherwise (lavapipe, subgroup
-// 8, on rows of 4, 12, 20 or 100 floats). Nothing is grouped.
-// CHECK-LABEL: func.func @sliced_rows_of_12_not_fused
-// CHECK-NOT: flow.dispatch.region
-func.func @sliced_rows_of_12_not_fused(%x: tensor<8x12xf32>) -> tensor<6x12xf32> {
-  %zero = arith.constant 0.0 : f32
-  %n = arith.constant 12.0 : f32
-  %eps = arith.constant 1.0e-5 : f32
-  %re = tensor.empty() : tensor<8xf32>
-  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
-  %e = tensor.empty() : tensor<8x12xf32>
-  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
-  ^bb0(%a: f32, %o: f32):
-    %s = arith.addf %a, %o : f32
-    linalg.yield %s : f32
-  } -> tensor<8xf32>
-  %centered = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %sum : tensor<8x12xf32>, tensor<8xf32>) outs(%e : tensor<8x12xf32>) {
-  ^bb0(%a: f32, %s: f32, %o: f32):
-    %m = arith.divf %s, %n : f32
-    %d = arith.subf %a, %m : f32
-    linalg.yield %d : f32
-  } -> tensor<8x12xf32>
-  %cs = tensor.extract_slice %centered[0, 0] [6, 12] [1, 1] : tensor<8x12xf32> to tensor<6x12xf32>
-  %squares = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%centered : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
-  ^bb0(%a: f32, %o: f32):
-    %q = arith.mulf %a, %a : f32
-    %s = arith.addf %q, %o : f32
-    linalg.yield %s : f32
-  } -> tensor<8xf32>
-  %rb = linalg.generic {indexing_maps = [#row, #id], iterator_types = ["parallel", "parallel"]} ins(%squares : tensor<8xf32>) outs(%e : tensor<8x12xf32>) {
-  ^bb0(%q: f32, %o: f32):
-    %v = arith.divf %q, %n : f32
-    %ve = arith.addf %v, %eps : f32
-    %r = math.rsqrt %ve : f32
-    linalg.yield %r : f32
-  } -> tensor<8x12xf32>
-  %rs = tensor.extract_slice %rb[0, 0] [6, 12] [1, 1] : tensor<8x12xf32> to tensor<6x12xf32>
-  %ye = tensor.empty() : tensor<6x12xf32>
-  %y = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%cs, %rs : tensor<6x12xf32>, tensor<6x12xf32>) outs(%ye : tensor<6x12xf32>) {
-  ^bb0(%c: f32, %r: f32, %o: f32):
-    %t = arith.mulf %c, %r : f32
-    linalg.yield %t : f32
-  } -> tensor<6x12xf32>
-  return %y : tensor<6x12xf32>
 }
 
 // -----
