@@ -251,6 +251,68 @@ func.func @no_fold_reshape_only(%x: tensor<2x8xf32>, %y: tensor<16xf32>) -> tens
 
 // -----
 
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// A chain that only reshapes a matmul's result, read by its bias add: folded
+// (the reshapes option), so that IREE fuses the add into the matmul's
+// dispatch over the split loops.
+// CHECK-LABEL: func.func @reshape_only_into_bias_add
+// CHECK: %[[M:.+]] = linalg.matmul
+// CHECK: %[[S:.+]] = tensor.expand_shape %[[M]] {{\[}}[0, 1], [2]] output_shape [2, 3, 4]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel"]{{.*}} ins(%[[S]], %{{.+}} : tensor<2x3x4xf32>, tensor<2x3x4xf32>)
+func.func @reshape_only_into_bias_add(%x: tensor<6x8xf32>, %w: tensor<8x4xf32>, %b: tensor<6x4xf32>) -> tensor<6x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<6x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<6x4xf32>) -> tensor<6x4xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<6x8xf32>, tensor<8x4xf32>) outs(%acc : tensor<6x4xf32>) -> tensor<6x4xf32>
+  %s = tensor.expand_shape %m [[0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+  %c = tensor.collapse_shape %s [[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%c, %b : tensor<6x4xf32>, tensor<6x4xf32>) outs(%e : tensor<6x4xf32>) {
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %t = arith.addf %a, %bb : f32
+    linalg.yield %t : f32
+  } -> tensor<6x4xf32>
+  return %r : tensor<6x4xf32>
+}
+
+// -----
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// Negative: the same chain read by a LayerNorm's centering. The centering
+// waits for the mean (a reduction), so it never joins the matmul's dispatch;
+// split loops would only part it from the mean, which keeps [6, 4] (Swin-T's
+// patch-embedding LayerNorm: two more dispatches). The chain stays.
+// CHECK-LABEL: func.func @no_fold_reshape_only_into_centering
+// CHECK: %[[C:.+]] = tensor.collapse_shape
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}} ins(%[[C]] : tensor<6x4xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%[[C]], %[[SUM]] : tensor<6x4xf32>, tensor<6xf32>)
+func.func @no_fold_reshape_only_into_centering(%x: tensor<6x8xf32>, %w: tensor<8x4xf32>) -> tensor<6x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 4.0 : f32
+  %e = tensor.empty() : tensor<6x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<6x4xf32>) -> tensor<6x4xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<6x8xf32>, tensor<8x4xf32>) outs(%acc : tensor<6x4xf32>) -> tensor<6x4xf32>
+  %s = tensor.expand_shape %m [[0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+  %c = tensor.collapse_shape %s [[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+  %re = tensor.empty() : tensor<6xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<6xf32>) -> tensor<6xf32>
+  %sum = linalg.generic {indexing_maps = [#id2, #row], iterator_types = ["parallel", "reduction"]} ins(%c : tensor<6x4xf32>) outs(%rf : tensor<6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %t = arith.addf %a, %o : f32
+    linalg.yield %t : f32
+  } -> tensor<6xf32>
+  %centered = linalg.generic {indexing_maps = [#id2, #row, #id2], iterator_types = ["parallel", "parallel"]} ins(%c, %sum : tensor<6x4xf32>, tensor<6xf32>) outs(%e : tensor<6x4xf32>) {
+  ^bb0(%a: f32, %sm: f32, %o: f32):
+    %mean = arith.divf %sm, %n : f32
+    %d = arith.subf %a, %mean : f32
+    linalg.yield %d : f32
+  } -> tensor<6x4xf32>
+  return %centered : tensor<6x4xf32>
+}
+
+// -----
+
 // The body reads linalg.index: renumbering its loops would change its meaning.
 // CHECK-LABEL: func.func @no_fold_body_uses_index
 // CHECK: linalg.transpose
