@@ -189,7 +189,14 @@ adreno and llvmpipe (32 KiB: only rows of at most 256 floats); BERT-base
 H200 against the pipeline without it: Swin-T 1.04x, BERT-base 1.09x
 (docs/bench/2026-11-22-h200-session8; that Swin-T module had 187
 dispatches, before the workgroup-memory bound, which on ampere leaves out
-the 1536-float rows of the last patch merging).
+the 1536-float rows of the last patch merging). It also takes only rows
+whose length is a multiple of the targets' largest subgroup size (at least
+32): NVIDIA's Vulkan driver failed to create the pipelines of MobileViT-S's
+fused LayerNorms over rows of 144 and 240 floats. Since the ninth session
+smartmem-split-reduction-rows splits a LayerNorm's mean as well, so Swin's
+window-partitioning LayerNorms fuse too (flow census, ampere, the session's
+three changes together: Swin-T 190 -> 183, SegFormer-B0 155 -> 149;
+H200, Swin-T 190 -> 185 measured 1.02x, docs/bench/2026-11-22-h200-session9).
 `smartmem-permute-row-regions` is not in the pipeline. It stores a
 region of row-wise ops (LayerNorms, MLPs, residual adds, linear layers)
 with its rows in the order the chains at its edge want: Swin's residual
