@@ -7,13 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=$1
 rounds=${2:-3}
-for f in .gl/*.deb; do dpkg -x "$f" /; done
-ldconfig
-site=$(mktemp -d /tmp/smartmem-site.XXXXXX)
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target "$site" .whl/*.whl
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-tools="$site/iree/_runtime_libs"
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
+source tools/device/setup.sh
 for round in $(seq "$rounds"); do
   for module in "$dir"/*.vmfb; do
     name=$(basename "$module" .vmfb)
