@@ -125,7 +125,7 @@ def _plain_generic(op: ir.Operation | None) -> bool:
     """A generic the group may hold: projected-permutation maps, no linalg.index, no contraction."""
     if op is None or op.name != "linalg.generic" or uses_linalg_index(op):
         return False
-    if is_contraction_generic(op) and num_inputs(op) == 2:  # a sum of squares has the same body, one input
+    if is_contraction_generic(op):
         return False
     maps, _ = maps_and_iterators(op)
     return all(m.is_projected_permutation for m in maps)

@@ -76,15 +76,25 @@ def is_elementwise(op: ir.Operation) -> bool:
 
 
 def is_contraction_generic(op: ir.Operation) -> bool:
-    """A generic computing out += a * b with at least one reduction loop."""
+    """A generic computing out += a * b, a and b two of its inputs, with at least one reduction loop.
+
+    A sum of squares (out += a * a, one input: a LayerNorm's variance) has the
+    same body ops but is a reduction, not a contraction.
+    """
     if op.name != "linalg.generic" or len(op.results) != 1:
         return False
     iterators = [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
     if not any("reduction" in it for it in iterators):
         return False
-    body = [o.operation.name for o in op.regions[0].blocks[0].operations]
-    return body in (["arith.mulf", "arith.addf", "linalg.yield"],
-                    ["arith.muli", "arith.addi", "linalg.yield"])
+    block = op.regions[0].blocks[0]
+    body = [o.operation for o in block.operations]
+    if [o.name for o in body] not in (["arith.mulf", "arith.addf", "linalg.yield"],
+                                      ["arith.muli", "arith.addi", "linalg.yield"]):
+        return False
+    n_inputs = num_inputs(op)
+    inputs = {block.arguments[i] for i in range(n_inputs)}
+    factors = list(body[0].operands)
+    return len(inputs) >= 2 and factors[0] != factors[1] and all(f in inputs for f in factors)
 
 
 def body_contains(op: ir.Operation, op_name: str) -> bool:
