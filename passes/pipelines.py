@@ -219,6 +219,18 @@ read the stage through the exit gather, fused into their reductions
 3.13 fails to compile that fused reduction (a `memref.alloc` of index
 values it cannot legalize for SPIR-V). It stays available for
 smartmem-opt, for the study of the global layout choice.
+`smartmem-gather-rows-before-normalization` is not in the pipeline. It
+moves the row gather after a LayerNorm (Swin's shifted blocks: cyclic shift
+and window partition) in front of it, so that the gather becomes a private
+producer of the fused LayerNorm. Flow census, ampere: Swin-T 183 -> 181
+(stages 1 and 2; stage 3 normalizes rows padded to 224 and slices them, which
+the pass does not follow), the other models unchanged; outputs
+bit-identical. H200, three interleaved runs against the pipeline without
+it: 0.99x, 1.01x, 1.00x (GPU dispatch time 3.576 -> 3.560 ms); no gain on
+that GPU. And IREE 3.13 fails to compile the fused gather and LayerNorm
+for llvmpipe (a workgroup `memref.alloc` of index values), as it failed
+smartmem-permute-row-regions' exit gathers. On a bandwidth-bound phone GPU
+the saved read and write of the activation may matter; not measured.
 `smartmem-classify` is not in the pipeline: elimination does not read its
 tags.
 

@@ -40,6 +40,7 @@ PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-channels-last-convs", "smartmem.passes.channels_last_convs", "ChannelsLastConvsPass"),
     PassEntry("smartmem-fuse-pads-into-convolutions", "smartmem.passes.fuse_pads_into_convolutions", "FusePadsIntoConvolutionsPass"),
     PassEntry("smartmem-fuse-normalization-reductions", "smartmem.passes.fuse_normalization_reductions", "FuseNormalizationReductionsPass"),
+    PassEntry("smartmem-gather-rows-before-normalization", "smartmem.passes.gather_rows_before_normalization", "GatherRowsBeforeNormalizationPass"),
     PassEntry("smartmem-permute-row-regions", "smartmem.passes.permute_row_regions", "PermuteRowRegionsPass"),
     PassEntry("smartmem-form-relayouts", "smartmem.passes.form_relayouts", "FormRelayoutsPass"),
     PassEntry("smartmem-materialize-relayouts", "smartmem.passes.materialize_relayouts", "MaterializeRelayoutsPass"),

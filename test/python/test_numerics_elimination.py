@@ -34,6 +34,7 @@ CASES = {
     "split-reduction-rows": "builtin.module(smartmem-split-reduction-rows)",
     "fuse-pads-into-convolutions": "builtin.module(smartmem-fuse-pads-into-convolutions)",
     "fuse-normalization-reductions": "builtin.module(smartmem-fuse-normalization-reductions)",
+    "gather-rows-before-normalization": "builtin.module(smartmem-gather-rows-before-normalization)",
 }
 # Lit files whose chunks are also checked under another option set: (file, label, pipeline).
 EXTRA_CASES = (
