@@ -36,6 +36,18 @@ def defining_op(value: ir.Value) -> ir.Operation | None:
     return as_operation(value.owner)
 
 
+def clone_renamed(op: ir.Operation, mapping: dict[ir.Value, ir.Value]) -> ir.Operation:
+    """`op` cloned at the insertion point with its operands renamed through `mapping`; the clone's results
+    are added to `mapping` in place of `op`'s."""
+    copy = op.clone()
+    for index, operand in enumerate(op.operands):
+        if operand in mapping:
+            copy.operands[index] = mapping[operand]
+    for old, new in zip(op.results, copy.results):
+        mapping[old] = new
+    return copy
+
+
 def user_ops(value: ir.Value) -> list[ir.Operation]:
     """The ops that read `value`, one entry per use."""
     return [as_operation(u.owner) for u in value.uses]

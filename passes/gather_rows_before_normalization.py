@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass, as_operation, defining_op, ops_where, user_ops
+from smartmem.passes.base import ModulePass, as_operation, clone_renamed, defining_op, ops_where, user_ops
 from smartmem.passes.dispatch_region import block_order
 from smartmem.passes.linalg_ops import (
     delinearize,
@@ -234,17 +234,6 @@ def normalization_behind(gathered: RowGather) -> tuple[list[ir.Operation], list[
     return sorted(members, key=lambda op: order[op]), row_inputs
 
 
-def _clone(op: ir.Operation, mapping: dict[ir.Value, ir.Value]) -> ir.Operation:
-    """`op` cloned at the insertion point, its operands renamed through `mapping`; its results added to it."""
-    copy = op.clone()
-    for index, operand in enumerate(copy.operands):
-        if operand in mapping:
-            copy.operands[index] = mapping[operand]
-    for old, new in zip(op.results, copy.results):
-        mapping[old] = new
-    return copy
-
-
 def _gather_rows(source: ir.Value, gathered: RowGather) -> ir.Value:
     """`source` ([rows, cols]) with its rows in the order `gathered` reads them, at the insertion point."""
     source_type = ir.RankedTensorType(source.type)
@@ -266,7 +255,7 @@ def _gather_rows(source: ir.Value, gathered: RowGather) -> ir.Value:
             if dim is not None:
                 mapping[op.results[0]] = digits[dim]
             else:
-                _clone(op, mapping)
+                clone_renamed(op, mapping)
         value = tensor.ExtractOp(source, [mapping[gathered.extract.operands[1]], column]).result
         linalg.YieldOp([value])
     return generic.results[0]
@@ -298,7 +287,7 @@ def _apply_tail(normalized: ir.Value, gathered: RowGather) -> ir.Value:
         mapping[old_argument] = new_argument
     with ir.InsertionPoint(block):
         for tail_op in gathered.tail:
-            _clone(tail_op, mapping)
+            clone_renamed(tail_op, mapping)
         yielded = [o.operation for o in old_block.operations][-1].operands[0]
         linalg.YieldOp([mapping.get(yielded, yielded)])
     result = generic.results[0]
@@ -335,7 +324,7 @@ class GatherRowsBeforeNormalizationPass(ModulePass):
         with ir.InsertionPoint(op), op.location:
             mapping = {value: _gather_rows(value, gathered) for value in row_inputs}
             for member in members:
-                _clone(member, mapping)
+                clone_renamed(member, mapping)
             replacement = _apply_tail(mapping[gathered.source], gathered)
         self.log.debug("gathered %d input(s) before %d row-wise ops at %s", len(row_inputs), len(members),
                        op.location)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from iree.compiler import ir
 from iree.compiler.dialects import util
 
-from smartmem.passes.base import ModulePass, defining_op, ops_where, user_ops
+from smartmem.passes.base import ModulePass, clone_renamed, defining_op, ops_where, user_ops
 from smartmem.passes.layout_chain import collect_chain
 from smartmem.passes.linalg_ops import is_elementwise
 
@@ -158,12 +158,7 @@ def _hoist(module: ir.Operation, chain: list[ir.Operation], name: str) -> None:
     with ir.InsertionPoint(block), location:
         mapping: dict[ir.Value, ir.Value] = {}
         for op in [*moved, *chain]:
-            clone = op.clone()
-            for index, operand in enumerate(op.operands):
-                if operand in mapping:
-                    clone.operands[index] = mapping[operand]
-            for old, new in zip(op.results, clone.results):
-                mapping[old] = new
+            clone_renamed(op, mapping)
         util.GlobalStoreOp(mapping[result], name)
         util.ReturnOp([])
     with ir.InsertionPoint(chain[-1]), location:
