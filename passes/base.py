@@ -48,6 +48,14 @@ def clone_renamed(op: ir.Operation, mapping: dict[ir.Value, ir.Value]) -> ir.Ope
     return copy
 
 
+def ancestor_beside(op: ir.Operation, anchor: ir.Operation) -> ir.Operation | None:
+    """The op in `anchor`'s block that holds `op` (`op` itself when it is there), or None."""
+    current: ir.Operation | None = op
+    while current is not None and current.parent != anchor.parent:
+        current = as_operation(current.parent)
+    return current
+
+
 def user_ops(value: ir.Value) -> list[ir.Operation]:
     """The ops that read `value`, one entry per use."""
     return [as_operation(u.owner) for u in value.uses]

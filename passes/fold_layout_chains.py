@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass, ops_where
+from smartmem.passes.base import ModulePass, defining_op, ops_where
 from smartmem.passes.matmul_form import off_matmul_pipeline, short_reduction_pieces, unaligned_output
 from smartmem.passes.reduction_contiguity import contraction_layout_refusal, reduction_layout_refusal
 from smartmem.passes.layout_chain import AtomChain, ChainRefused, analyze_chain, chain_of, chain_step, expand_loops, reindex_operand_map
@@ -315,10 +315,9 @@ def _reads_a_reduction(op: ir.Operation, skip: int, depth: int = 4) -> bool:
     pending = [(v, 0) for i, v in enumerate(list(op.operands)[:num_inputs(op)]) if i != skip]
     while pending:
         value, level = pending.pop()
-        owner = value.owner
-        if not isinstance(owner, (ir.OpView, ir.Operation)) or level > depth:
+        producer = defining_op(value)
+        if producer is None or level > depth:
             continue
-        producer = owner.operation if isinstance(owner, ir.OpView) else owner
         if producer.name in ("tensor.expand_shape", "tensor.collapse_shape"):
             pending.append((producer.operands[0], level + 1))
             continue

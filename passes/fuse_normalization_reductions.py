@@ -89,7 +89,7 @@ from dataclasses import dataclass
 
 from iree.compiler import ir
 
-from smartmem.passes.base import ModulePass, as_operation, defining_op, ops_where, user_ops
+from smartmem.passes.base import ModulePass, ancestor_beside, defining_op, ops_where, user_ops
 from smartmem.passes.dispatch_region import block_order, escaping_results, form_dispatch_region
 from smartmem.passes.padding import has_gpu_target, target_row_multiple, target_workgroup_memory
 from smartmem.passes.linalg_ops import (
@@ -305,9 +305,8 @@ def _deferrable_views(reader: ir.Operation, order: dict[ir.Operation, int], last
     if reader.name not in VIEW_OPS or len(reader.operands) != 1 or len(reader.results) != 1:
         return None
     views = {reader}
-    for user in user_ops(reader.results[0]):
-        while user is not None and user.parent != reader.parent:  # a reader nested in a region: its op here
-            user = as_operation(user.parent)
+    for nested_user in user_ops(reader.results[0]):
+        user = ancestor_beside(nested_user, reader)  # a reader nested in a region: its op here
         if user is None:
             return None
         if order.get(user, last + 1) > last:

@@ -59,10 +59,11 @@ from dataclasses import dataclass
 from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
-from smartmem.passes.base import ModulePass, as_operation, clone_renamed, defining_op, ops_where, user_ops
+from smartmem.passes.base import ModulePass, ancestor_beside, clone_renamed, defining_op, ops_where, user_ops
 from smartmem.passes.dispatch_region import block_order
 from smartmem.passes.linalg_ops import (
     delinearize,
+    expand_to,
     is_contraction_generic,
     is_fresh_init,
     maps_and_iterators,
@@ -147,23 +148,15 @@ def row_gather_of(op: ir.Operation) -> RowGather | str:
     row_ops = _backward_slice(extract.operands[1], body)
     if row_ops is None or any(_index_dim(o) == n_loops - 1 for o in row_ops):
         return "the row index reads the innermost loop or a block argument"
-    row_values = {r for o in row_ops for r in o.results}
+    index_values = {r for o in row_ops for r in o.results}
     tail = [o.operation for o in body.operations
             if o.operation not in row_ops and o.operation != extract and o.operation.name != "linalg.yield"
             and o.operation != column]
-    if any(v in row_values for o in tail for v in o.operands) or any(o.name == "linalg.index" for o in tail):
+    if any(v in index_values for o in tail for v in o.operands) or any(o.name == "linalg.index" for o in tail):
         return "an op besides the extract reads the loop indices"
     if list(body.arguments)[-1] in {v for o in tail for v in o.operands}:
         return "the body reads its output"
     return RowGather(op, source, extract, row_ops, tail, loops)
-
-
-def _ancestor_beside(op: ir.Operation, anchor: ir.Operation) -> ir.Operation | None:
-    """The op holding `op` (or `op` itself) in `anchor`'s block."""
-    current: ir.Operation | None = op
-    while current is not None and current.parent != anchor.parent:
-        current = as_operation(current.parent)
-    return current
 
 
 def _row_wise(op: ir.Operation | None, rows: int, cols: int) -> bool:
@@ -193,7 +186,7 @@ def normalization_behind(gathered: RowGather) -> tuple[list[ir.Operation], list[
     last = defining_op(gathered.source)
     if not _row_wise(last, rows, cols):
         return "the source is not a row-wise generic"
-    if any(_ancestor_beside(u, last) != gathered.gather for u in user_ops(gathered.source)):
+    if any(ancestor_beside(u, last) != gathered.gather for u in user_ops(gathered.source)):
         return "the source is read by another op too"
     if last.parent != gathered.gather.parent:
         return "the source is computed in another block"
@@ -234,15 +227,21 @@ def normalization_behind(gathered: RowGather) -> tuple[list[ir.Operation], list[
     return sorted(members, key=lambda op: order[op]), row_inputs
 
 
+def _rows_generic(value_type: ir.RankedTensorType, inputs: list[ir.Value],
+                  input_maps: list[ir.AffineMap]) -> linalg.GenericOp:
+    """An elementwise generic over [rows, cols] writing a fresh `value_type`, body left to the caller."""
+    rows, cols = value_type.shape
+    identity = ir.AffineMap.get_identity(2)
+    return linalg.GenericOp(
+        [value_type], inputs, [tensor.EmptyOp([rows, cols], value_type.element_type).result],
+        ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in [*input_maps, identity]]),
+        ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * 2))
+
+
 def _gather_rows(source: ir.Value, gathered: RowGather) -> ir.Value:
     """`source` ([rows, cols]) with its rows in the order `gathered` reads them, at the insertion point."""
     source_type = ir.RankedTensorType(source.type)
-    rows, cols = source_type.shape
-    identity = ir.AffineMap.get_identity(2)
-    generic = linalg.GenericOp(
-        [source_type], [], [tensor.EmptyOp([rows, cols], source_type.element_type).result],
-        ir.ArrayAttr.get([ir.AffineMapAttr.get(identity)]),
-        ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * 2))
+    generic = _rows_generic(source_type, [], [])
     block = generic.regions[0].blocks.append(source_type.element_type)
     i64 = ir.IntegerType.get_signless(64)
     with ir.InsertionPoint(block):
@@ -262,26 +261,21 @@ def _gather_rows(source: ir.Value, gathered: RowGather) -> ir.Value:
 
 
 def _apply_tail(normalized: ir.Value, gathered: RowGather) -> ir.Value:
-    """What the gather did with the value it read, as an elementwise op over `normalized` ([rows, cols])."""
+    """What the gather did with the value it read, as an elementwise op over `normalized` ([rows, cols]),
+    reshaped to the gather's result."""
     op = gathered.gather
     value_type = ir.RankedTensorType(normalized.type)
-    rows, cols = value_type.shape
     maps, _ = maps_and_iterators(op)
-    n_loops = len(gathered.loops)
     inputs = list(op.operands)[:num_inputs(op)]
 
     def two_d(old: ir.AffineMap) -> ir.AffineMap:
         results = [ir.AffineDimExpr.get(1) if isinstance(r, ir.AffineDimExpr) else r for r in old.results]
         return ir.AffineMap.get(2, 0, results)
 
-    new_maps = [ir.AffineMap.get_identity(2), *[two_d(m) for m in maps[:len(inputs)]], ir.AffineMap.get_identity(2)]
-    generic = linalg.GenericOp(
-        [value_type], [normalized, *inputs], [tensor.EmptyOp([rows, cols], value_type.element_type).result],
-        ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in new_maps]),
-        ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * 2))
+    generic = _rows_generic(value_type, [normalized, *inputs],
+                            [ir.AffineMap.get_identity(2), *[two_d(m) for m in maps[:len(inputs)]]])
     old_block = op.regions[0].blocks[0]
-    element_types = [value_type.element_type, *[a.type for a in list(old_block.arguments)]]
-    block = generic.regions[0].blocks.append(*element_types)
+    block = generic.regions[0].blocks.append(value_type.element_type, *[a.type for a in old_block.arguments])
     mapping: dict[ir.Value, ir.Value] = {gathered.extract.results[0]: block.arguments[0]}
     for old_argument, new_argument in zip(old_block.arguments, list(block.arguments)[1:]):
         mapping[old_argument] = new_argument
@@ -290,15 +284,8 @@ def _apply_tail(normalized: ir.Value, gathered: RowGather) -> ir.Value:
             clone_renamed(tail_op, mapping)
         yielded = [o.operation for o in old_block.operations][-1].operands[0]
         linalg.YieldOp([mapping.get(yielded, yielded)])
-    result = generic.results[0]
-    if n_loops == 2:
-        return result
-    result_type = ir.RankedTensorType(op.results[0].type)
-    groups = ir.ArrayAttr.get([
-        ir.ArrayAttr.get([ir.IntegerAttr.get(ir.IntegerType.get_signless(64), d) for d in range(n_loops - 1)]),
-        ir.ArrayAttr.get([ir.IntegerAttr.get(ir.IntegerType.get_signless(64), n_loops - 1)]),
-    ])
-    return tensor.ExpandShapeOp(result_type, result, groups, [], list(result_type.shape)).result
+    n_loops = len(gathered.loops)
+    return expand_to(generic.results[0], (tuple(range(n_loops - 1)), (n_loops - 1,)), tuple(gathered.loops))
 
 
 class GatherRowsBeforeNormalizationPass(ModulePass):

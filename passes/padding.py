@@ -333,13 +333,7 @@ def target_row_multiple(module: ir.Operation, at_least: int = 32) -> int:
     these bindings, so its printed `subgroup_size_choices` is read.
     """
     sizes = [at_least]
-    holders = [module, *[op.operation for op in module.regions[0].blocks[0].operations]]
-    for holder in holders:
-        attributes = holder.attributes
-        for index in range(len(attributes)):
-            text = str(attributes[index].attr)
-            if "subgroup_size_choices" not in text:
-                continue
-            for match in _SUBGROUP_CHOICES.finditer(text):
-                sizes += [int(v) for v in match.group(1).replace(" ", "").split(",") if v]
+    for text in _target_texts(module):
+        for match in _SUBGROUP_CHOICES.finditer(text):
+            sizes += [int(v) for v in match.group(1).replace(" ", "").split(",") if v]
     return max(sizes)
