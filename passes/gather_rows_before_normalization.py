@@ -148,7 +148,7 @@ def row_gather_of(op: ir.Operation) -> RowGather | str:
     row_ops = _backward_slice(extract.operands[1], body)
     if row_ops is None or any(_index_dim(o) == n_loops - 1 for o in row_ops):
         return "the row index reads the innermost loop or a block argument"
-    index_values = {r for o in row_ops for r in o.results}
+    index_values = {r for o in [*row_ops, column] for r in o.results}
     tail = [o.operation for o in body.operations
             if o.operation not in row_ops and o.operation != extract and o.operation.name != "linalg.yield"
             and o.operation != column]
