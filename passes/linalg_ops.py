@@ -68,6 +68,25 @@ def loop_extents(types: Sequence[ir.Type], maps: Sequence[ir.AffineMap]) -> list
     return extents
 
 
+def loop_ranges(op: ir.Operation) -> tuple[int, ...] | None:
+    """The static trip count of each loop of a generic, or None (dynamic, or a loop no operand dim gives)."""
+    maps, _ = maps_and_iterators(op)
+    extents = loop_extents([v.type for v in op.operands], maps)
+    if any(e is None or e == ir.ShapedType.get_dynamic_size() for e in extents):
+        return None
+    return tuple(extents)
+
+
+def has_permuted_input(op: ir.Operation) -> bool:
+    """Whether a generic reads an input through a permutation that is not the identity (IREE names such an
+    elementwise op `elementwise_transpose`: it joins no producer's dispatch)."""
+    maps, _ = maps_and_iterators(op)
+    for m in maps[:num_inputs(op)]:
+        if m.is_permutation and list(m.results) != [ir.AffineDimExpr.get(i) for i in range(m.n_dims)]:
+            return True
+    return False
+
+
 def is_elementwise(op: ir.Operation) -> bool:
     """A generic whose loops are all parallel."""
     if op.name != "linalg.generic":

@@ -426,6 +426,36 @@ func.func @no_fold_into_contraction_transpose_sunk_after(%v: tensor<4x2x4x4xf32>
 
 // -----
 
+// The same head merge after IREE's global optimization (the phase-two
+// pipeline runs this pass again there): IREE's transpose propagation has
+// already put the window reverse into the residual add as a permuted read,
+// and nothing sinks it into the projection any more. Folded: the projection
+// reads the attention's output with K split into (head, head dim), and
+// the head merge's transpose is gone.
+// CHECK-LABEL: func.func @head_merge_into_matmul_read_permuted_after
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[P:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]{{.*}} ins(%arg0, %{{.+}} : tensor<4x2x4x32xf32>, tensor<2x32x8xf32>)
+// CHECK: linalg.generic {{.*}} ins(%arg2, %{{.+}} : tensor<2x2x2x2x8xf32>, tensor<2x2x2x2x8xf32>)
+func.func @head_merge_into_matmul_read_permuted_after(%v: tensor<4x2x4x32xf32>, %w: tensor<64x8xf32>, %residual: tensor<2x2x2x2x8xf32>) -> tensor<2x2x2x2x8xf32> {
+  %i = tensor.empty() : tensor<4x4x2x32xf32>
+  %m = linalg.transpose ins(%v : tensor<4x2x4x32xf32>) outs(%i : tensor<4x4x2x32xf32>) permutation = [0, 2, 1, 3]
+  %c = tensor.collapse_shape %m [[0, 1], [2, 3]] : tensor<4x4x2x32xf32> into tensor<16x64xf32>
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.empty() : tensor<16x8xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%a : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %mm = linalg.matmul ins(%c, %w : tensor<16x64xf32>, tensor<64x8xf32>) outs(%acc : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %e = tensor.expand_shape %mm [[0, 1, 2, 3], [4]] output_shape [2, 2, 2, 2, 8] : tensor<16x8xf32> into tensor<2x2x2x2x8xf32>
+  %j = tensor.empty() : tensor<2x2x2x2x8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%residual, %e : tensor<2x2x2x2x8xf32>, tensor<2x2x2x2x8xf32>) outs(%j : tensor<2x2x2x2x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<2x2x2x2x8xf32>
+  return %r : tensor<2x2x2x2x8xf32>
+}
+
+// -----
+
 // A residual add reading the projection's result through the window
 // reverse: IREE's transpose propagation would move the permuted read into
 // the matmul's output (5 parallel loops). Refused: the transpose stays.

@@ -453,3 +453,217 @@ func.func @transposed_result_not_fused(%x: tensor<8x12xf32>) -> (tensor<12x8xf32
   } -> (tensor<12x8xf32>, tensor<8x12xf32>)
   return %y#0, %y#1 : tensor<12x8xf32>, tensor<8x12xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#swap = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+#row3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// Swin's residual add after a non-shifted window attention reads the
+// attention's output through the window reverse (a permuted read), so IREE
+// gives it a dispatch of its own. It joins the LayerNorm's region although
+// the later residual add reads it too (through a reshape, which moves
+// behind the region): the region writes both the sum and the normalized
+// rows.
+// CHECK-LABEL: func.func @permuted_producer_joins_region
+// CHECK: %[[REGION:.+]]:2 = flow.dispatch.region -> (tensor<2x4x12xf32>, tensor<2x4x12xf32>) {
+// CHECK: %[[RES:.+]] = linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<2x4x12xf32>, tensor<4x2x12xf32>)
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}}"reduction"]} ins(%[[RES]] :
+// CHECK: flow.return %[[RES]], %{{.+}} : tensor<2x4x12xf32>, tensor<2x4x12xf32>
+// CHECK: %[[ROWS:.+]] = tensor.collapse_shape %[[REGION]]#0
+// CHECK: %[[LATER:.+]] = linalg.generic {{.*}} ins(%[[ROWS]], %{{.+}} : tensor<8x12xf32>, tensor<8x12xf32>)
+// CHECK: return %[[REGION]]#1, %[[LATER]]
+func.func @permuted_producer_joins_region(%x: tensor<2x4x12xf32>, %attention: tensor<4x2x12xf32>, %mlp: tensor<2x4x12xf32>) -> (tensor<2x4x12xf32>, tensor<8x12xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %re = tensor.empty() : tensor<2x4xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %e = tensor.empty() : tensor<2x4x12xf32>
+  %res = linalg.generic {indexing_maps = [#id3, #swap, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %attention : tensor<2x4x12xf32>, tensor<4x2x12xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x12xf32>
+  %res_rows = tensor.collapse_shape %res [[0, 1], [2]] : tensor<2x4x12xf32> into tensor<8x12xf32>
+  %sum = linalg.generic {indexing_maps = [#id3, #row3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%res : tensor<2x4x12xf32>) outs(%rf : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  %mean = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%sum : tensor<2x4xf32>) outs(%re : tensor<2x4xf32>) {
+  ^bb0(%s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    linalg.yield %m : f32
+  } -> tensor<2x4xf32>
+  %centered = linalg.generic {indexing_maps = [#id3, #row3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%res, %mean : tensor<2x4x12xf32>, tensor<2x4xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<2x4x12xf32>
+  %squares = linalg.generic {indexing_maps = [#id3, #row3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%centered : tensor<2x4x12xf32>) outs(%rf : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %q, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  %rs = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%squares : tensor<2x4xf32>) outs(%re : tensor<2x4xf32>) {
+  ^bb0(%q: f32, %o: f32):
+    %v = arith.divf %q, %n : f32
+    %ve = arith.addf %v, %eps : f32
+    %r = math.rsqrt %ve : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4xf32>
+  %norm = linalg.generic {indexing_maps = [#id3, #row3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%centered, %rs : tensor<2x4x12xf32>, tensor<2x4xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%c: f32, %r: f32, %o: f32):
+    %t = arith.mulf %c, %r : f32
+    linalg.yield %t : f32
+  } -> tensor<2x4x12xf32>
+  %mlp_rows = tensor.collapse_shape %mlp [[0, 1], [2]] : tensor<2x4x12xf32> into tensor<8x12xf32>
+  %e2 = tensor.empty() : tensor<8x12xf32>
+  %later_rows = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%res_rows, %mlp_rows : tensor<8x12xf32>, tensor<8x12xf32>) outs(%e2 : tensor<8x12xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<8x12xf32>
+  return %norm, %later_rows : tensor<2x4x12xf32>, tensor<8x12xf32>
+}
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#swap = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+#row3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// Negative: the add reads both inputs in order, so IREE fuses it into its
+// producer's dispatch (the output projection's): it stays out of the
+// region, which holds the LayerNorm alone.
+// CHECK-LABEL: func.func @unpermuted_producer_read_later_kept
+// CHECK: %[[RES:.+]] = linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<2x4x12xf32>, tensor<2x4x12xf32>)
+// CHECK: %[[REGION:.+]] = flow.dispatch.region -> (tensor<2x4x12xf32>) {
+// CHECK-NEXT: linalg.fill
+// CHECK-NEXT: %[[SUM:.+]] = linalg.generic {{.*}}"reduction"]} ins(%[[RES]] :
+func.func @unpermuted_producer_read_later_kept(%x: tensor<2x4x12xf32>, %attention: tensor<2x4x12xf32>, %mlp: tensor<2x4x12xf32>) -> (tensor<2x4x12xf32>, tensor<8x12xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %re = tensor.empty() : tensor<2x4xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %e = tensor.empty() : tensor<2x4x12xf32>
+  %res = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %attention : tensor<2x4x12xf32>, tensor<2x4x12xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x12xf32>
+  %res_rows = tensor.collapse_shape %res [[0, 1], [2]] : tensor<2x4x12xf32> into tensor<8x12xf32>
+  %sum = linalg.generic {indexing_maps = [#id3, #row3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%res : tensor<2x4x12xf32>) outs(%rf : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  %mean = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%sum : tensor<2x4xf32>) outs(%re : tensor<2x4xf32>) {
+  ^bb0(%s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    linalg.yield %m : f32
+  } -> tensor<2x4xf32>
+  %centered = linalg.generic {indexing_maps = [#id3, #row3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%res, %mean : tensor<2x4x12xf32>, tensor<2x4xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<2x4x12xf32>
+  %squares = linalg.generic {indexing_maps = [#id3, #row3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%centered : tensor<2x4x12xf32>) outs(%rf : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %q, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  %rs = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%squares : tensor<2x4xf32>) outs(%re : tensor<2x4xf32>) {
+  ^bb0(%q: f32, %o: f32):
+    %v = arith.divf %q, %n : f32
+    %ve = arith.addf %v, %eps : f32
+    %r = math.rsqrt %ve : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4xf32>
+  %norm = linalg.generic {indexing_maps = [#id3, #row3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%centered, %rs : tensor<2x4x12xf32>, tensor<2x4xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%c: f32, %r: f32, %o: f32):
+    %t = arith.mulf %c, %r : f32
+    linalg.yield %t : f32
+  } -> tensor<2x4x12xf32>
+  %mlp_rows = tensor.collapse_shape %mlp [[0, 1], [2]] : tensor<2x4x12xf32> into tensor<8x12xf32>
+  %e2 = tensor.empty() : tensor<8x12xf32>
+  %later_rows = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%res_rows, %mlp_rows : tensor<8x12xf32>, tensor<8x12xf32>) outs(%e2 : tensor<8x12xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<8x12xf32>
+  return %norm, %later_rows : tensor<2x4x12xf32>, tensor<8x12xf32>
+}
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#swap = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+#row3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// Negative: another op reads the permuted add between the two reductions;
+// the region sits at the LayerNorm's last op, so the add would come after
+// its reader. It stays out; the LayerNorm still forms its region.
+// CHECK-LABEL: func.func @permuted_producer_read_early_kept
+// CHECK: %[[RES:.+]] = linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<2x4x12xf32>, tensor<4x2x12xf32>)
+// CHECK: %[[REGION:.+]] = flow.dispatch.region -> (tensor<2x4x12xf32>) {
+// CHECK-NOT: tensor<4x2x12xf32>
+// CHECK: flow.return
+func.func @permuted_producer_read_early_kept(%x: tensor<2x4x12xf32>, %attention: tensor<4x2x12xf32>, %mlp: tensor<2x4x12xf32>) -> (tensor<2x4x12xf32>, tensor<8x12xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %re = tensor.empty() : tensor<2x4xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %e = tensor.empty() : tensor<2x4x12xf32>
+  %res = linalg.generic {indexing_maps = [#id3, #swap, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %attention : tensor<2x4x12xf32>, tensor<4x2x12xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x12xf32>
+  %sum = linalg.generic {indexing_maps = [#id3, #row3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%res : tensor<2x4x12xf32>) outs(%rf : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  %mean = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%sum : tensor<2x4xf32>) outs(%re : tensor<2x4xf32>) {
+  ^bb0(%s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    linalg.yield %m : f32
+  } -> tensor<2x4xf32>
+  %centered = linalg.generic {indexing_maps = [#id3, #row3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%res, %mean : tensor<2x4x12xf32>, tensor<2x4xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<2x4x12xf32>
+  %later = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%res, %mlp : tensor<2x4x12xf32>, tensor<2x4x12xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x12xf32>
+  %later_rows = tensor.collapse_shape %later [[0, 1], [2]] : tensor<2x4x12xf32> into tensor<8x12xf32>
+  %squares = linalg.generic {indexing_maps = [#id3, #row3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%centered : tensor<2x4x12xf32>) outs(%rf : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %q, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  %rs = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%squares : tensor<2x4xf32>) outs(%re : tensor<2x4xf32>) {
+  ^bb0(%q: f32, %o: f32):
+    %v = arith.divf %q, %n : f32
+    %ve = arith.addf %v, %eps : f32
+    %r = math.rsqrt %ve : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4xf32>
+  %norm = linalg.generic {indexing_maps = [#id3, #row3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%centered, %rs : tensor<2x4x12xf32>, tensor<2x4xf32>) outs(%e : tensor<2x4x12xf32>) {
+  ^bb0(%c: f32, %r: f32, %o: f32):
+    %t = arith.mulf %c, %r : f32
+    linalg.yield %t : f32
+  } -> tensor<2x4x12xf32>
+  return %norm, %later_rows : tensor<2x4x12xf32>, tensor<8x12xf32>
+}
