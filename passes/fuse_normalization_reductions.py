@@ -77,11 +77,14 @@ Refuses (leaves the reductions to IREE):
   run), and lavapipe fails to vectorize a region with several results at
   4, 12, 20 or 100 floats;
 - groups that would need more workgroup memory than the smallest target
-  offers: IREE's code keeps up to 32 rows of the reduced dim there, so
-  Mali, Adreno and lavapipe (32 KiB) take rows of at most 256 floats and
-  ampere (163 KiB) of at most 1304 (option `workgroup-memory`, default
-  from the module's targets). Without the bound lavapipe fails to compile
-  Swin-T's stage 3 (196x384: 49408 bytes);
+  offers: IREE's code keeps up to 32 rows of the reduced dim there, and
+  at most 24576 elements, so Mali, Adreno and lavapipe (32 KiB) take rows
+  of at most 256 floats, and ampere (163 KiB) takes any (option
+  `workgroup-memory`, default from the module's targets). Without the
+  bound lavapipe fails to compile Swin-T's stage 3 (196x384: 49408
+  bytes). Until the tenth session the estimate kept 32 rows of any length,
+  which left out Swin-T's 1536-float LayerNorm on ampere (16 rows, 98432
+  bytes on valhall; ampere's code keeps 528): 176 -> 173 dispatches;
 - a permuted-read elementwise producer (above) that an op outside the
   group reads before the group's last op (a view aside): it stays out,
   and the group forms without it; an elementwise producer without a
@@ -119,9 +122,12 @@ from smartmem.passes.linalg_ops import (
 )
 
 # IREE 3.13's SPIR-V code for one such dispatch keeps up to 32 rows of the
-# input in workgroup memory (lavapipe: 196x768 needs 98560 bytes, 49x1536
-# 98432, 196x384 49408).
+# input, and at most 24576 elements, in workgroup memory, plus two floats a
+# row (lavapipe and valhall: 196x768 needs 98560 bytes, 49x1536 98432,
+# 196x384 49408). On ampere it keeps only per-subgroup partial sums (49x1536:
+# 528 bytes), so the estimate is an upper bound there.
 ROWS_IN_WORKGROUP_MEMORY = 32
+ELEMENTS_IN_WORKGROUP_MEMORY = 24576
 
 # How many elementwise ops may stand between the two reductions (a
 # LayerNorm's centering, split into mean and subtraction: two).
@@ -356,14 +362,16 @@ def _reduced_extent(reduction: ir.Operation) -> int:
 
 
 def _workgroup_bytes(reduction: ir.Operation) -> int:
-    """The workgroup memory IREE's code for the fused dispatch may take: rows of the reduced loops."""
+    """The workgroup memory IREE's code for the fused dispatch may take: rows of the reduced loops (as many as
+    fit in ELEMENTS_IN_WORKGROUP_MEMORY, at most ROWS_IN_WORKGROUP_MEMORY)."""
     reduced = _reduced_extent(reduction)
     element = ir.RankedTensorType(reduction.operands[0].type).element_type
     try:
         bits = ir.FloatType(element).width
     except ValueError:
         bits = 32
-    return ROWS_IN_WORKGROUP_MEMORY * reduced * max(bits // 8, 1)
+    rows = max(1, min(ROWS_IN_WORKGROUP_MEMORY, ELEMENTS_IN_WORKGROUP_MEMORY // max(reduced, 1)))
+    return rows * reduced * max(bits // 8, 1)
 
 
 def _depends_on(op: ir.Operation, source: ir.Operation, depth: int = MAX_OPS_BETWEEN + 1) -> bool:

@@ -39,6 +39,8 @@ CASES = {
 # Lit files whose chunks are also checked under another option set: (file, label, pipeline).
 EXTRA_CASES = (
     ("channels-last-convs", "everywhere", "builtin.module(smartmem-channels-last-convs{everywhere=true})"),
+    ("fuse-normalization-reductions-memory", "long-rows",
+     "builtin.module(smartmem-fuse-normalization-reductions{workgroup-memory=100000})"),
 )
 TOLERANCE = 1e-5
 
