@@ -162,6 +162,28 @@ def _same_loops(op: ir.Operation, reduction: ir.Operation) -> bool:
 
 
 @dataclass(frozen=True)
+class FusionLimits:
+    """What the module's targets allow one normalization dispatch: workgroup memory (None: no limit) and the
+    multiple its row length must be."""
+
+    memory: int | None
+    row_multiple: int
+
+    @classmethod
+    def of_module(cls, module: ir.Operation, workgroup_memory: int = 0, row_multiple: int = 0) -> "FusionLimits":
+        """The limits of `module`'s GPU targets; nonzero arguments override them."""
+        memory = workgroup_memory or target_workgroup_memory(module)
+        multiple = row_multiple or (target_row_multiple(module) if has_gpu_target(module) else 1)
+        return cls(memory, multiple)
+
+    def admit_rows(self, reduction: ir.Operation) -> bool:
+        """Whether a normalization with the rows of `reduction` may be one dispatch."""
+        if self.memory is not None and _workgroup_bytes(reduction) > self.memory:
+            return False
+        return _reduced_extent(reduction) % self.row_multiple == 0
+
+
+@dataclass(frozen=True)
 class FuseNormalizationReductionsOptions:
     # Workgroup memory a dispatch may use, in bytes; 0: the smallest of the
     # module's GPU targets (none: no limit).
@@ -178,8 +200,7 @@ class FuseNormalizationReductionsPass(ModulePass):
     Options = FuseNormalizationReductionsOptions
 
     def run_on_module(self, module: ir.Operation) -> None:
-        self.memory_limit = self.options.workgroup_memory or target_workgroup_memory(module)
-        self.row_multiple = self.options.row_multiple or (target_row_multiple(module) if has_gpu_target(module) else 1)
+        self.limits = FusionLimits.of_module(module, self.options.workgroup_memory, self.options.row_multiple)
         reductions = ops_where(module, _is_row_reduction)
         grouped: set[ir.Operation] = set()
         with module.context:
@@ -197,8 +218,8 @@ class FuseNormalizationReductionsPass(ModulePass):
             self.no_match(second, "inside a region already (another pass formed its dispatch)")
             return []
         needed = _workgroup_bytes(second)
-        if self.memory_limit is not None and needed > self.memory_limit:
-            self.no_match(second, f"needs about {needed} bytes of workgroup memory, the target has {self.memory_limit}")
+        if self.limits.memory is not None and needed > self.limits.memory:
+            self.no_match(second, f"needs about {needed} bytes of workgroup memory, the target has {self.limits.memory}")
             return []
         first, between = self.first_reduction(second)
         if first is None or first in grouped:
@@ -216,11 +237,11 @@ class FuseNormalizationReductionsPass(ModulePass):
         iterators = maps_and_iterators(second)[1]
         results = escaping_results(ops)
         reduced = _reduced_extent(second)
-        if reduced % self.row_multiple:
+        if reduced % self.limits.row_multiple:
             # NVIDIA's Vulkan driver fails to create the pipeline of such a dispatch (H200: MobileViT-S's rows
             # of 144 and 240 floats; 96, 192, 384, 768 run) and lavapipe fails to vectorize one with several
             # results (rows of 4, 12, 20, 100 floats).
-            self.no_match(second, f"rows of {reduced} elements, not a multiple of {self.row_multiple}")
+            self.no_match(second, f"rows of {reduced} elements, not a multiple of {self.limits.row_multiple}")
             return []
         for value in results:
             if not _covers_loops(value, full, iterators):

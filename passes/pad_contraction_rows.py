@@ -95,7 +95,8 @@ from iree.compiler import ir
 from iree.compiler.dialects import linalg, tensor
 
 from smartmem.passes.base import ModulePass, reassociation_groups, static_slice
-from smartmem.passes.linalg_ops import is_elementwise
+from smartmem.passes.fuse_normalization_reductions import FusionLimits
+from smartmem.passes.linalg_ops import has_permuted_input, is_elementwise
 from smartmem.passes.padding import (
     as_op,
     contraction_step,
@@ -267,6 +268,7 @@ class PadContractionRowsPass(ModulePass):
                     seeds.append((op, dim))
             return ir.WalkResult.ADVANCE
 
+        self.fusion_limits = FusionLimits.of_module(module)
         with module.context:
             module.walk(visit)
             regions: list[TokenRegion] = []
@@ -305,6 +307,7 @@ class PadContractionRowsPass(ModulePass):
         multiple = self.options.multiple
         region = TokenRegion(rows, -(-rows // multiple) * multiple - rows)
         work: list[ir.Operation] = []
+        pinned = _pinned_normalizations(seed.block, self.fusion_limits)
 
         def admit(op: ir.Operation, plan: RowPlan) -> None:
             if op in taken or op.block != seed.block:
@@ -316,6 +319,10 @@ class PadContractionRowsPass(ModulePass):
                     continue
                 if region.dims.get(value, d) != d or ir.RankedTensorType(value.type).shape[d] != rows:
                     return  # the value's rows are elsewhere or of another count: a boundary
+            if op in pinned:
+                self.no_match(op, "part of a normalization that stays on the logical rows (it fuses with a "
+                                  "row-permuting neighbour there)")
+                return
             if is_contraction(op) and not _rows_stay_padded(op, plan):
                 self.no_match(op, "a reader of the result mixes or splits rows: the slice would cut the epilogue off")
                 return
@@ -414,6 +421,77 @@ class PadContractionRowsPass(ModulePass):
         for op in reversed(ordered):
             op.erase()
         self.log.debug("padded %d rows to %d in %d ops", region.rows, region.rows + extra, len(ordered))
+
+
+def _pinned_normalizations(block: ir.Block, limits: FusionLimits) -> set[ir.Operation]:
+    """Ops of normalizations that stay on their logical rows, outside any padded region.
+
+    A normalization is a row reduction that is not a contraction and the
+    generics that read it, transitively, up to the next contraction (the
+    mean, the centering, the variance, the normalization and its affine
+    tail). It stays on its logical rows when it reads a merge of split rows
+    (collapse_shape) written by an elementwise op with a permuted read:
+    Swin's residual add after a non-shifted window attention reads the
+    attention's output through the window reverse, and
+    smartmem-split-reduction-rows and smartmem-fuse-normalization-reductions
+    put that add into the normalization's dispatch, which a pad between
+    them prevents. (Keeping Swin's window-partitioning LayerNorms unpadded
+    too would save two more dispatches, but the MLP in front of them then
+    loses its padding: its residual add would be read only outside the
+    region, see `_epilogue_cut_by_slice`.)
+    Its pad moves to the other side: the padded region reads its result
+    padded (a copy, as its input was before). Only normalizations whose rows
+    the targets let smartmem-fuse-normalization-reductions put in one
+    dispatch are kept (on valhall Swin's 384-float rows are not: padding
+    them costs nothing more there).
+    """
+    pinned: set[ir.Operation] = set()
+    grouped: set[ir.Operation] = set()
+    for entry in block.operations:
+        op = as_op(entry)
+        if op in grouped or not _is_row_reduction(op):
+            continue
+        group = _normalization_of(op)
+        grouped |= group
+        if _reads_permuted_merge(group) and limits.admit_rows(op):
+            pinned |= group
+    return pinned
+
+
+def _is_row_reduction(op: ir.Operation) -> bool:
+    if op.name != "linalg.generic" or is_contraction(op):
+        return False
+    return any("reduction" in str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"]))
+
+
+def _normalization_of(reduction: ir.Operation) -> set[ir.Operation]:
+    """`reduction` and the non-contraction generics reading it, transitively."""
+    group = {reduction}
+    work = [reduction]
+    while work:
+        op = work.pop()
+        for result in op.results:
+            for use in result.uses:
+                user = as_op(use.owner)
+                if user in group or user.name != "linalg.generic" or is_contraction(user) or user.block != op.block:
+                    continue
+                group.add(user)
+                work.append(user)
+    return group
+
+
+def _reads_permuted_merge(group: set[ir.Operation]) -> bool:
+    """Whether an op of `group` reads a collapse_shape of an elementwise op with a permuted read."""
+    for op in group:
+        for value in op.operands:
+            merge = value.owner
+            if not _is_op(merge) or as_op(merge).name != "tensor.collapse_shape":
+                continue
+            source = as_op(merge).operands[0].owner
+            if _is_op(source) and as_op(source).name == "linalg.generic" and is_elementwise(as_op(source)) \
+                    and has_permuted_input(as_op(source)):
+                return True
+    return False
 
 
 def _copied_boundary(region: TokenRegion) -> ir.Operation | None:

@@ -259,3 +259,114 @@ func.func @no_pad_epilogue_sliced_back(%x: tensor<14x8xf32>, %w: tensor<8x8xf32>
   %image = tensor.expand_shape %r [[0, 1], [2]] output_shape [2, 7, 8] : tensor<14x8xf32> into tensor<2x7x8xf32>
   return %image : tensor<2x7x8xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#swap = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+// Swin's LayerNorm after a non-shifted window attention: it reads the
+// residual add through a row merge, and the add reads the attention's
+// output through a permutation (the window reverse). The LayerNorm stays on
+// its 15 rows, so that the add can join its dispatch later; the linear
+// layer runs on 16 rows and reads the LayerNorm's result padded.
+// CHECK-LABEL: func.func @normalization_after_permuted_add_stays_unpadded
+// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<15xf32>)
+// CHECK: %[[C:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<15x8xf32>)
+// CHECK: %[[CP:.+]] = tensor.pad %[[C]] low[0, 0] high[1, 0]
+// CHECK: %[[Y:.+]] = linalg.matmul ins(%[[CP]], %arg2 : tensor<16x8xf32>, tensor<8x16xf32>)
+// CHECK: %[[YB:.+]] = linalg.generic {{.*}} ins(%[[Y]], %arg3 : tensor<16x16xf32>, tensor<16xf32>)
+// CHECK: tensor.extract_slice %[[YB]][0, 0] [15, 16] [1, 1]
+func.func @normalization_after_permuted_add_stays_unpadded(%x: tensor<3x5x8xf32>, %attention: tensor<5x3x8xf32>, %w: tensor<8x16xf32>, %bias: tensor<16xf32>) -> (tensor<15x16xf32>, tensor<15xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 8.0 : f32
+  %e3 = tensor.empty() : tensor<3x5x8xf32>
+  %sum3 = linalg.generic {indexing_maps = [#id3, #swap, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %attention : tensor<3x5x8xf32>, tensor<5x3x8xf32>) outs(%e3 : tensor<3x5x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<3x5x8xf32>
+  %rows = tensor.collapse_shape %sum3 [[0, 1], [2]] : tensor<3x5x8xf32> into tensor<15x8xf32>
+  %e1 = tensor.empty() : tensor<15xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<15xf32>) -> tensor<15xf32>
+  %mean = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%rows : tensor<15x8xf32>) outs(%z1 : tensor<15xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<15xf32>
+  %e2 = tensor.empty() : tensor<15x8xf32>
+  %centered = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%rows, %mean : tensor<15x8xf32>, tensor<15xf32>) outs(%e2 : tensor<15x8xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<15x8xf32>
+  %e4 = tensor.empty() : tensor<15x16xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<15x16xf32>) -> tensor<15x16xf32>
+  %y = linalg.matmul ins(%centered, %w : tensor<15x8xf32>, tensor<8x16xf32>) outs(%f4 : tensor<15x16xf32>) -> tensor<15x16xf32>
+  %yb = linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d1)>, #id], iterator_types = ["parallel", "parallel"]} ins(%y, %bias : tensor<15x16xf32>, tensor<16xf32>) outs(%e4 : tensor<15x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<15x16xf32>
+  %rowsum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%yb : tensor<15x16xf32>) outs(%z1 : tensor<15xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<15xf32>
+  return %yb, %rowsum : tensor<15x16xf32>, tensor<15xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#swap = affine_map<(d0, d1, d2) -> (d1, d0, d2)>
+// Negative: the add reads its inputs in order (IREE fuses it into its
+// producer's dispatch), so the LayerNorm joins the padded region as before:
+// its row merge is padded.
+// CHECK-LABEL: func.func @normalization_after_plain_add_padded
+// CHECK: %[[RP:.+]] = tensor.pad %{{.+}} low[0, 0] high[1, 0]
+// CHECK: linalg.generic {{.*}} ins(%[[RP]] : tensor<16x8xf32>) outs(%{{.+}} : tensor<16xf32>)
+// CHECK: linalg.matmul ins(%{{.+}}, %arg2 : tensor<16x8xf32>, tensor<8x16xf32>)
+func.func @normalization_after_plain_add_padded(%x: tensor<3x5x8xf32>, %attention: tensor<3x5x8xf32>, %w: tensor<8x16xf32>, %bias: tensor<16xf32>) -> (tensor<15x16xf32>, tensor<15xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 8.0 : f32
+  %e3 = tensor.empty() : tensor<3x5x8xf32>
+  %sum3 = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %attention : tensor<3x5x8xf32>, tensor<3x5x8xf32>) outs(%e3 : tensor<3x5x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<3x5x8xf32>
+  %rows = tensor.collapse_shape %sum3 [[0, 1], [2]] : tensor<3x5x8xf32> into tensor<15x8xf32>
+  %e1 = tensor.empty() : tensor<15xf32>
+  %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<15xf32>) -> tensor<15xf32>
+  %mean = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%rows : tensor<15x8xf32>) outs(%z1 : tensor<15xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<15xf32>
+  %e2 = tensor.empty() : tensor<15x8xf32>
+  %centered = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%rows, %mean : tensor<15x8xf32>, tensor<15xf32>) outs(%e2 : tensor<15x8xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<15x8xf32>
+  %e4 = tensor.empty() : tensor<15x16xf32>
+  %f4 = linalg.fill ins(%zero : f32) outs(%e4 : tensor<15x16xf32>) -> tensor<15x16xf32>
+  %y = linalg.matmul ins(%centered, %w : tensor<15x8xf32>, tensor<8x16xf32>) outs(%f4 : tensor<15x16xf32>) -> tensor<15x16xf32>
+  %yb = linalg.generic {indexing_maps = [#id, affine_map<(d0, d1) -> (d1)>, #id], iterator_types = ["parallel", "parallel"]} ins(%y, %bias : tensor<15x16xf32>, tensor<16xf32>) outs(%e4 : tensor<15x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<15x16xf32>
+  %rowsum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%yb : tensor<15x16xf32>) outs(%z1 : tensor<15xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  } -> tensor<15xf32>
+  return %yb, %rowsum : tensor<15x16xf32>, tensor<15xf32>
+}
