@@ -82,7 +82,14 @@ Refuses:
   embedding): IREE moves that slice above the epilogue, which then runs as
   a dispatch of its own on the logical rows (ConvNeXt-T 129 -> 128, ViT-B/16
   and DeiT-S 140 -> 139 dispatches, flow census);
-- a value reached with its rows at two different dims (the op stays out).
+- a value reached with its rows at two different dims (the op stays out);
+- a LayerNorm (and the ops reading it up to the next contraction) that
+  reads a merge of split rows written by an elementwise op with a permuted
+  read, where the targets let it be one dispatch: it stays on its logical
+  rows so that the op joins its dispatch (`_pinned_normalizations`; Swin-T's
+  stage-3 residual adds after non-shifted window attention, flow census,
+  ampere: 173 -> 170 dispatches; valhall unchanged). The region then reads
+  the LayerNorm's result padded instead of its input.
 
 Options: `multiple` (default 32), `min_rows` (default 128).
 """
