@@ -25,6 +25,7 @@ PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-canonicalize-layouts", "smartmem.passes.canonicalize_layouts", "CanonicalizeLayoutsPass"),
     PassEntry("smartmem-fold-layout-chains", "smartmem.passes.fold_layout_chains", "FoldLayoutChainsPass"),
     PassEntry("smartmem-write-through-layout-chains", "smartmem.passes.write_through_layout_chains", "WriteThroughLayoutChainsPass"),
+    PassEntry("smartmem-write-epilogue-layouts", "smartmem.passes.write_epilogue_layouts", "WriteEpilogueLayoutsPass"),
     PassEntry("smartmem-split-producer-by-slices", "smartmem.passes.split_producer_by_slices", "SplitProducerBySlicesPass"),
     PassEntry("smartmem-fold-rolls", "smartmem.passes.fold_rolls", "FoldRollsPass"),
     PassEntry("smartmem-gather-through-layout-chains", "smartmem.passes.gather_through_layout_chains", "GatherThroughLayoutChainsPass"),

@@ -138,7 +138,7 @@ class WriteThroughLayoutChainsPass(ModulePass):
         result_dims = atoms.result_dims
         order = tuple(a for dim in result_dims for a in dim)
         dead: list[ir.Operation] = []
-        new_value = _write_through(
+        new_value = write_through(
             producer, atoms, order, self.options.depth, dead, _read_by_contiguous_reductions(end.results[0])
         )
         if isinstance(new_value, str):
@@ -199,7 +199,7 @@ def _to_shape(value: ir.Value, atoms: AtomChain, result_type: ir.RankedTensorTyp
         return current
 
 
-def _write_through(
+def write_through(
     producer: ir.Operation, atoms: AtomChain, order: tuple[int, ...], depth: int, dead: list[ir.Operation],
     for_reductions: bool = False,
 ) -> ir.Value | str:
@@ -292,7 +292,7 @@ def _write_through(
             and (through is not None or tuple(ir.RankedTensorType(operand.type).shape) == tuple(result_shape))
         ):
             upstream_dead: list[ir.Operation] = []
-            pushed = _write_through(
+            pushed = write_through(
                 as_operation(upstream), upstream_atoms, order, depth - 1, upstream_dead, for_reductions
             )
             if not isinstance(pushed, str):

@@ -32,6 +32,7 @@ CASES = {
     "patchify-convs": "builtin.module(smartmem-patchify-convs)",
     "channels-last-convs": "builtin.module(smartmem-channels-last-convs)",
     "split-reduction-rows": "builtin.module(smartmem-split-reduction-rows)",
+    "write-epilogue-layouts": "builtin.module(smartmem-write-epilogue-layouts)",
     "fuse-pads-into-convolutions": "builtin.module(smartmem-fuse-pads-into-convolutions)",
     "fuse-normalization-reductions": "builtin.module(smartmem-fuse-normalization-reductions)",
     "gather-rows-before-normalization": "builtin.module(smartmem-gather-rows-before-normalization)",

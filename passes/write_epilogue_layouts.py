@@ -1,0 +1,136 @@
+"""Pass smartmem-write-epilogue-layouts: a contraction writes the part of its epilogue's output layout it can."""
+
+from __future__ import annotations
+
+from iree.compiler import ir
+
+from smartmem.passes.base import ModulePass, defining_op, ops_where, reassociation_groups, user_ops
+from smartmem.passes.dispatch_region import form_dispatch_region
+from smartmem.passes.layout_chain import AtomChain
+from smartmem.passes.linalg_ops import is_contraction_generic, is_elementwise, maps_and_iterators, num_inputs
+from smartmem.passes.write_through_layout_chains import contraction_write_refusal, write_through
+
+
+def _is_contraction(op: ir.Operation | None) -> bool:
+    return op is not None and (op.name in ("linalg.matmul", "linalg.batch_matmul") or is_contraction_generic(op))
+
+
+def _is_identity(m: ir.AffineMap) -> bool:
+    return list(m.results) == [ir.AffineDimExpr.get(i) for i in range(m.n_dims)]
+
+
+class WriteEpilogueLayoutsPass(ModulePass):
+    """Let a contraction write as much of its epilogue's permuted output layout as keeps it a fast matmul.
+
+    After IREE's global optimization, a contraction whose elementwise
+    epilogue (the bias add) writes a permuted layout that the contraction
+    cannot write itself stays a plain matmul, and the epilogue runs as a
+    dispatch of its own that reads the matmul's result and writes the
+    layout (`elementwise_transpose`). Swin's keys: the projection is
+    [3136, 96] = [(window, token), (head, dim)], and its bias add writes
+    K^T as [head, window, dim, token] for the QK^T batch matmul. Written by
+    the projection, that layout has the token loop innermost: n not
+    innermost, off IREE's matmul pipeline (`matmul_form`). This pass gives
+    the contraction the epilogue's order with the innermost atom of its own
+    n moved last, here [head, window, token, dim] (the head split the
+    queries' and values' projections already write), when that keeps it on
+    the matmul pipeline; the epilogue then reads that layout and does the
+    rest of the permutation (here a swap of token and dim). The
+    projection goes into a dispatch region of its own: left to IREE, the
+    epilogue with its permuted read would join the projection's dispatch,
+    which then gets the SubgroupReduce kernel (one output element a
+    workgroup). Dispatches stay the same; the projection changes kernel.
+    H200, ampere, Swin-T (docs/bench/2026-11-22-h200-session10, folders C1
+    and C2, against the pipeline without the pass): the keys' projections
+    took 304.8 -> 288.0 us (stage 3), 32.4 -> 20.5 (stage 2), 17.3 -> 17.7
+    (stage 1) of GPU time per call; GPU time 3.67 -> 3.64 ms, wall time
+    1.016x and 1.012x in two interleaved runs.
+
+        %k = linalg.matmul ins(%x, %w : tensor<3136x96xf32>, tensor<96x96xf32>) ...
+        %e = tensor.expand_shape %k [[0, 1], [2, 3]] : into tensor<64x49x3x32xf32>
+        %kt = linalg.generic {maps: (w, t, h, d) -> (w, t, h, d), (h, d), out (h, w, d, t)} ins(%e, %bias)
+
+    becomes
+
+        %k = linalg.generic {contraction; out (h, w, t, d)} ins(%x64x49x96, %w96x3x32) -> tensor<3x64x49x32xf32>
+        %kt = linalg.generic {maps: (w, t, h, d) -> (h, w, t, d), (h, d), out (h, w, d, t)} ins(%k, %bias)
+
+    Runs after `global-optimization` (passes/pipelines.py): in the input
+    phase IREE's transpose propagation would move the epilogue's permuted
+    read back into the contraction.
+
+    Refuses: contractions with other readers, epilogues that are not
+    elementwise or read the contraction other than in its own order, or
+    write it unpermuted; orders that leave the contraction as it was, or
+    that `write_through_layout_chains.contraction_write_refusal` refuses
+    (off the matmul pipeline, n not innermost, unaligned output).
+
+    Options: none.
+    """
+
+    name = "smartmem-write-epilogue-layouts"
+
+    def run_on_module(self, module: ir.Operation) -> None:
+        with module.context:
+            self.rewrite_each(ops_where(module, _is_contraction), self.rewrite)
+
+    def rewrite(self, contraction: ir.Operation) -> str:
+        if len(contraction.results) != 1:
+            return "several results"
+        readers = user_ops(contraction.results[0])
+        if len(readers) != 1:
+            return "the result has other readers"
+        split = readers[0] if readers[0].name == "tensor.expand_shape" else None
+        value = split.results[0] if split is not None else contraction.results[0]
+        epilogue_readers = user_ops(value)
+        if len(epilogue_readers) != 1:
+            return "the result has other readers"
+        epilogue = epilogue_readers[0]
+        if epilogue.name != "linalg.generic" or not is_elementwise(epilogue):
+            return "not read by an elementwise epilogue"
+        maps, _ = maps_and_iterators(epilogue)
+        n_in = num_inputs(epilogue)
+        slots = [i for i in range(n_in) if epilogue.operands[i] == value]
+        if len(slots) != 1 or not _is_identity(maps[slots[0]]):
+            return "the epilogue reads the result other than in its own order"
+        out_map = maps[n_in]
+        if not out_map.is_permutation or _is_identity(out_map):
+            return "the epilogue writes the result's layout"
+        shape = list(ir.RankedTensorType(value.type).shape)
+        groups = reassociation_groups(split) if split is not None else [[d] for d in range(len(shape))]
+        if not any(len(g) > 1 for g in groups[:-1]):
+            # Seen on Swin-T's last stage (keys [49, 768] split into [49, 24, 32]): IREE fuses such an
+            # epilogue into the contraction's dispatch already.
+            return "no row dim of the result is split: IREE fuses the epilogue into the contraction's dispatch"
+        # Atoms: the epilogue's loops (the fine dims of the contraction's result).
+        full = tuple(r.position for r in out_map.results)  # type: ignore[attr-defined]
+        innermost = groups[-1][-1]
+        partial = tuple(a for a in full if a != innermost) + (innermost,)
+        if partial == tuple(range(len(shape))):
+            return "the contraction would write its own layout"
+        atoms = AtomChain(tuple(shape), tuple(tuple(g) for g in groups), tuple((a,) for a in partial))
+        reason = contraction_write_refusal(contraction, atoms, partial)
+        if reason:
+            return reason
+        dead: list[ir.Operation] = []
+        written = write_through(contraction, atoms, partial, 1, dead)
+        if isinstance(written, str):
+            return written
+        loops = [ir.AffineDimExpr.get(a) for a in partial]
+        new_maps = list(maps)
+        new_maps[slots[0]] = ir.AffineMap.get(out_map.n_dims, 0, loops)
+        epilogue.operands[slots[0]] = written
+        epilogue.attributes["indexing_maps"] = ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in new_maps])
+        if split is not None:
+            split.erase()
+        contraction.erase()
+        # A dispatch of its own: IREE would otherwise fuse the epilogue, with its permuted read, into the
+        # contraction's dispatch and give the pair its SubgroupReduce kernel (one output element a workgroup).
+        rebuilt = defining_op(written)
+        accumulator = defining_op(rebuilt.operands[num_inputs(rebuilt)])
+        members = [rebuilt]
+        if accumulator is not None and accumulator.name == "linalg.fill" and len(user_ops(accumulator.results[0])) == 1:
+            members.insert(0, accumulator)
+        form_dispatch_region(members)
+        return ""
+
