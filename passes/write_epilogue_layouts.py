@@ -124,6 +124,8 @@ class WriteEpilogueLayoutsPass(ModulePass):
         if split is not None:
             split.erase()
         contraction.erase()
+        if partial == full:
+            return ""  # the epilogue now reads in its own order: IREE fuses it into the contraction's dispatch
         # A dispatch of its own: IREE would otherwise fuse the epilogue, with its permuted read, into the
         # contraction's dispatch and give the pair its SubgroupReduce kernel (one output element a workgroup).
         rebuilt = defining_op(written)

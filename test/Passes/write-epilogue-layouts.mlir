@@ -104,3 +104,30 @@ func.func @other_reader_kept(%x: tensor<12x16xf32>, %w: tensor<16x16xf32>, %b: t
   } -> tensor<2x3x8x4xf32>
   return %kt, %k : tensor<2x3x8x4xf32>, tensor<12x16xf32>
 }
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#bias = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+#hs = affine_map<(d0, d1, d2, d3) -> (d2, d0, d1, d3)>
+// A bias add that writes the head split only (the queries' layout): the
+// projection writes all of it, the bias add then reads in its own order,
+// and no region is formed (IREE fuses the two).
+// CHECK-LABEL: func.func @whole_layout_written
+// CHECK-NOT: flow.dispatch.region
+// CHECK: %[[Q:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]{{.*}} outs(%{{.+}} : tensor<2x3x4x8xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[SAME:[a-z0-9]+]], #{{[a-z0-9]+}}, #[[SAME]]]{{.*}} ins(%[[Q]], %arg2 : tensor<2x3x4x8xf32>, tensor<2x8xf32>)
+func.func @whole_layout_written(%x: tensor<12x16xf32>, %w: tensor<16x16xf32>, %b: tensor<2x8xf32>) -> tensor<2x3x4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x16xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<12x16xf32>) -> tensor<12x16xf32>
+  %q = linalg.matmul ins(%x, %w : tensor<12x16xf32>, tensor<16x16xf32>) outs(%acc : tensor<12x16xf32>) -> tensor<12x16xf32>
+  %split = tensor.expand_shape %q [[0, 1], [2, 3]] output_shape [3, 4, 2, 8] : tensor<12x16xf32> into tensor<3x4x2x8xf32>
+  %o = tensor.empty() : tensor<2x3x4x8xf32>
+  %qh = linalg.generic {indexing_maps = [#id4, #bias, #hs], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%split, %b : tensor<3x4x2x8xf32>, tensor<2x8xf32>) outs(%o : tensor<2x3x4x8xf32>) {
+  ^bb0(%v: f32, %c: f32, %out: f32):
+    %s = arith.addf %v, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<2x3x4x8xf32>
+  return %qh : tensor<2x3x4x8xf32>
+}
