@@ -209,11 +209,13 @@ dim) reduction, as it already did in the shifted blocks; flow census,
 ampere: Swin-T 183 -> 178 dispatches, 26 -> 21 layout moves (the five
 `transpose` head merges), the rest of the zoo unchanged.
 Then smartmem-write-epilogue-layouts lets a projection whose bias add
-writes a permuted layout (Swin's and MobileViT's keys, K^T) write the head
-split itself, in a dispatch of its own, so that it runs on the kernel of
-the queries' and values' projections; the bias add keeps the remaining
-swap. Dispatch counts unchanged; H200, Swin-T: 1.016x and 1.012x in two
-interleaved runs, GPU time 3.67 -> 3.64 ms.
+writes a permuted layout (Swin's keys, K^T, in stages 2 and 3) write the
+head split itself, in a dispatch of its own, so that it runs on the kernel
+of the queries' and values' projections; the bias add keeps the remaining
+swap. Only row counts that IREE cannot tile by 32 (196, 784; not
+MobileViT-S's 256, which ran slower so). Dispatch counts unchanged; H200,
+Swin-T: 1.016x and 1.012x in two interleaved runs, GPU time 3.67 -> 3.64
+ms.
 `smartmem-permute-row-regions` is not in the pipeline. It stores a
 region of row-wise ops (LayerNorms, MLPs, residual adds, linear layers)
 with its rows in the order the chains at its edge want: Swin's residual

@@ -11,6 +11,10 @@ from smartmem.passes.linalg_ops import is_contraction_generic, is_elementwise, m
 from smartmem.passes.write_through_layout_chains import contraction_write_refusal, write_through
 
 
+# Row counts whose largest power-of-two divisor reaches this keep their plain matmul (see the docstring).
+ALIGNED_ROWS = 32
+
+
 def _is_contraction(op: ir.Operation | None) -> bool:
     return op is not None and (op.name in ("linalg.matmul", "linalg.batch_matmul") or is_contraction_generic(op))
 
@@ -40,11 +44,15 @@ class WriteEpilogueLayoutsPass(ModulePass):
     epilogue with its permuted read would join the projection's dispatch,
     which then gets the SubgroupReduce kernel (one output element a
     workgroup). Dispatches stay the same; the projection changes kernel.
-    H200, ampere, Swin-T (docs/bench/2026-11-22-h200-session10, folders C1
-    and C2, against the pipeline without the pass): the keys' projections
-    took 304.8 -> 288.0 us (stage 3), 32.4 -> 20.5 (stage 2), 17.3 -> 17.7
-    (stage 1) of GPU time per call; GPU time 3.67 -> 3.64 ms, wall time
-    1.016x and 1.012x in two interleaved runs.
+    H200, ampere (docs/bench/2026-11-22-h200-session10, against the
+    pipeline without the pass, GPU time per call): Swin-T's key projections
+    took 304.8 -> 288.0 us (stage 3, 196 rows, six calls), 32.4 -> 20.5
+    (stage 2, 784 rows), 17.3 -> 17.7 (stage 1, 3136 rows); Swin-T's GPU
+    time 3.67 -> 3.64 ms, wall time 1.016x and 1.012x in two interleaved
+    runs (C1, C2). MobileViT-S's (256 rows) took 38.0 -> 45.6 us, its GPU
+    time unchanged (D1, D2). So only contractions whose row count has a
+    largest power-of-two divisor below 32 are rewritten: IREE's matmul
+    kernel cannot tile those rows by 32.
 
         %k = linalg.matmul ins(%x, %w : tensor<3136x96xf32>, tensor<96x96xf32>) ...
         %e = tensor.expand_shape %k [[0, 1], [2, 3]] : into tensor<64x49x3x32xf32>
@@ -59,7 +67,8 @@ class WriteEpilogueLayoutsPass(ModulePass):
     phase IREE's transpose propagation would move the epilogue's permuted
     read back into the contraction.
 
-    Refuses: contractions with other readers, epilogues that are not
+    Refuses: contractions whose rows IREE tiles by 32 already (above),
+    contractions with other readers, epilogues that are not
     elementwise or read the contraction other than in its own order, or
     write it unpermuted; orders that leave the contraction as it was, or
     that `write_through_layout_chains.contraction_write_refusal` refuses
@@ -80,6 +89,14 @@ class WriteEpilogueLayoutsPass(ModulePass):
         readers = user_ops(contraction.results[0])
         if len(readers) != 1:
             return "the result has other readers"
+        result_shape = list(ir.RankedTensorType(contraction.results[0].type).shape)
+        rows = 1
+        for extent in result_shape[:-1]:
+            rows *= extent
+        if rows & -rows >= ALIGNED_ROWS:
+            # H200: 3136 rows (Swin-T stage 1) ran the same either way, 256 rows (MobileViT-S) 20% slower
+            # written head-split; 784 and 196 rows (Swin-T stages 2 and 3) 1.6x and 1.8x faster.
+            return f"{rows} rows: IREE's matmul kernel tiles them by {ALIGNED_ROWS} already"
         split = readers[0] if readers[0].name == "tensor.expand_shape" else None
         value = split.results[0] if split is not None else contraction.results[0]
         epilogue_readers = user_ops(value)
