@@ -176,11 +176,18 @@ class FusionLimits:
         multiple = row_multiple or (target_row_multiple(module) if has_gpu_target(module) else 1)
         return cls(memory, multiple)
 
-    def admit_rows(self, reduction: ir.Operation) -> bool:
-        """Whether a normalization with the rows of `reduction` may be one dispatch."""
-        if self.memory is not None and _workgroup_bytes(reduction) > self.memory:
-            return False
-        return _reduced_extent(reduction) % self.row_multiple == 0
+    def refusal(self, reduction: ir.Operation) -> str:
+        """Why a normalization with the rows of `reduction` may not be one dispatch, or ""."""
+        needed = _workgroup_bytes(reduction)
+        if self.memory is not None and needed > self.memory:
+            return f"needs about {needed} bytes of workgroup memory, the target has {self.memory}"
+        reduced = _reduced_extent(reduction)
+        if reduced % self.row_multiple:
+            # NVIDIA's Vulkan driver fails to create the pipeline of such a dispatch (H200: MobileViT-S's rows
+            # of 144 and 240 floats; 96, 192, 384, 768 run) and lavapipe fails to vectorize one with several
+            # results (rows of 4, 12, 20, 100 floats).
+            return f"rows of {reduced} elements, not a multiple of {self.row_multiple}"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -217,9 +224,9 @@ class FuseNormalizationReductionsPass(ModulePass):
         if second.parent.name == "flow.dispatch.region":
             self.no_match(second, "inside a region already (another pass formed its dispatch)")
             return []
-        needed = _workgroup_bytes(second)
-        if self.limits.memory is not None and needed > self.limits.memory:
-            self.no_match(second, f"needs about {needed} bytes of workgroup memory, the target has {self.limits.memory}")
+        refusal = self.limits.refusal(second)
+        if refusal:
+            self.no_match(second, refusal)
             return []
         first, between = self.first_reduction(second)
         if first is None or first in grouped:
@@ -236,13 +243,6 @@ class FuseNormalizationReductionsPass(ModulePass):
         full = loop_ranges(second)
         iterators = maps_and_iterators(second)[1]
         results = escaping_results(ops)
-        reduced = _reduced_extent(second)
-        if reduced % self.limits.row_multiple:
-            # NVIDIA's Vulkan driver fails to create the pipeline of such a dispatch (H200: MobileViT-S's rows
-            # of 144 and 240 floats; 96, 192, 384, 768 run) and lavapipe fails to vectorize one with several
-            # results (rows of 4, 12, 20, 100 floats).
-            self.no_match(second, f"rows of {reduced} elements, not a multiple of {self.limits.row_multiple}")
-            return []
         for value in results:
             if not _covers_loops(value, full, iterators):
                 # One dispatch writing results of two shapes fails IREE's llvm-cpu workgroup distribution.

@@ -77,14 +77,21 @@ def loop_ranges(op: ir.Operation) -> tuple[int, ...] | None:
     return tuple(extents)
 
 
+def is_identity_map(m: ir.AffineMap) -> bool:
+    """Whether `m` lists its dims in order, (d0, ..., dn) -> (d0, ..., dn)."""
+    return list(m.results) == [ir.AffineDimExpr.get(i) for i in range(m.n_dims)]
+
+
 def has_permuted_input(op: ir.Operation) -> bool:
     """Whether a generic reads an input through a permutation that is not the identity (IREE names such an
     elementwise op `elementwise_transpose`: it joins no producer's dispatch)."""
     maps, _ = maps_and_iterators(op)
-    for m in maps[:num_inputs(op)]:
-        if m.is_permutation and list(m.results) != [ir.AffineDimExpr.get(i) for i in range(m.n_dims)]:
-            return True
-    return False
+    return any(m.is_permutation and not is_identity_map(m) for m in maps[:num_inputs(op)])
+
+
+def is_contraction_op(op: ir.Operation | None) -> bool:
+    """A named matmul / batch matmul, or a contraction generic."""
+    return op is not None and (op.name in ("linalg.matmul", "linalg.batch_matmul") or is_contraction_generic(op))
 
 
 def is_elementwise(op: ir.Operation) -> bool:

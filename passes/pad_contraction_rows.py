@@ -460,7 +460,7 @@ def _pinned_normalizations(block: ir.Block, limits: FusionLimits) -> set[ir.Oper
             continue
         group = _normalization_of(op)
         grouped |= group
-        if _reads_permuted_merge(group) and limits.admit_rows(op):
+        if _reads_permuted_merge(group) and not limits.refusal(op):
             pinned |= group
     return pinned
 

@@ -12,7 +12,7 @@ from smartmem.passes.layout_chain import (
     AtomChain, ChainRefused, ChainStep, analyze_chain, chain_of, chain_step, is_chain_op, source_index_through_steps,
 )
 from smartmem.passes.linalg_ops import (
-    delinearize, index_constant, is_contraction_generic, is_fresh_init, is_elementwise, maps_and_iterators, num_inputs, reassociation_attr,
+    delinearize, index_constant, is_contraction_op, is_fresh_init, is_elementwise, maps_and_iterators, num_inputs, reassociation_attr,
 )
 from smartmem.passes.materialize_relayouts import transposed
 
@@ -462,17 +462,13 @@ def _entering_cost(value: ir.Value, permute: list[ChainStep]) -> int:
     return _moves(shape, steps + permute) - _moves(shape, steps)  # type: ignore[operator]
 
 
-def _is_contraction(op: ir.Operation | None) -> bool:
-    return op is not None and (op.name in ("linalg.matmul", "linalg.batch_matmul") or is_contraction_generic(op))
-
-
 def _written_by_contraction(op: ir.Operation | None) -> bool:
     """A contraction, or an elementwise op (a bias add) right behind one: write-through's producers."""
-    if _is_contraction(op):
+    if is_contraction_op(op):
         return True
     if op is None or not is_elementwise(op):
         return False
-    return any(_is_contraction(defining_op(v)) for v in op.operands[: num_inputs(op)])
+    return any(is_contraction_op(defining_op(v)) for v in op.operands[: num_inputs(op)])
 
 
 def _forward_chain(first: ir.Operation) -> list[ir.Operation]:

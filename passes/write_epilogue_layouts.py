@@ -7,20 +7,18 @@ from iree.compiler import ir
 from smartmem.passes.base import ModulePass, defining_op, ops_where, reassociation_groups, user_ops
 from smartmem.passes.dispatch_region import form_dispatch_region
 from smartmem.passes.layout_chain import AtomChain
-from smartmem.passes.linalg_ops import is_contraction_generic, is_elementwise, maps_and_iterators, num_inputs
-from smartmem.passes.write_through_layout_chains import contraction_write_refusal, write_through
+from smartmem.passes.linalg_ops import (
+    is_contraction_op,
+    is_elementwise,
+    is_identity_map,
+    maps_and_iterators,
+    num_inputs,
+)
+from smartmem.passes.write_through_layout_chains import write_through
 
 
 # Row counts whose largest power-of-two divisor reaches this keep their plain matmul (see the docstring).
 ALIGNED_ROWS = 32
-
-
-def _is_contraction(op: ir.Operation | None) -> bool:
-    return op is not None and (op.name in ("linalg.matmul", "linalg.batch_matmul") or is_contraction_generic(op))
-
-
-def _is_identity(m: ir.AffineMap) -> bool:
-    return list(m.results) == [ir.AffineDimExpr.get(i) for i in range(m.n_dims)]
 
 
 class WriteEpilogueLayoutsPass(ModulePass):
@@ -71,7 +69,7 @@ class WriteEpilogueLayoutsPass(ModulePass):
     contractions with other readers, epilogues that are not
     elementwise or read the contraction other than in its own order, or
     write it unpermuted; orders that leave the contraction as it was, or
-    that `write_through_layout_chains.contraction_write_refusal` refuses
+    that `write_through_layout_chains.write_through` refuses
     (off the matmul pipeline, n not innermost, unaligned output).
 
     Options: none.
@@ -81,7 +79,7 @@ class WriteEpilogueLayoutsPass(ModulePass):
 
     def run_on_module(self, module: ir.Operation) -> None:
         with module.context:
-            self.rewrite_each(ops_where(module, _is_contraction), self.rewrite)
+            self.rewrite_each(ops_where(module, is_contraction_op), self.rewrite)
 
     def rewrite(self, contraction: ir.Operation) -> str:
         if len(contraction.results) != 1:
@@ -108,10 +106,10 @@ class WriteEpilogueLayoutsPass(ModulePass):
         maps, _ = maps_and_iterators(epilogue)
         n_in = num_inputs(epilogue)
         slots = [i for i in range(n_in) if epilogue.operands[i] == value]
-        if len(slots) != 1 or not _is_identity(maps[slots[0]]):
+        if len(slots) != 1 or not is_identity_map(maps[slots[0]]):
             return "the epilogue reads the result other than in its own order"
         out_map = maps[n_in]
-        if not out_map.is_permutation or _is_identity(out_map):
+        if not out_map.is_permutation or is_identity_map(out_map):
             return "the epilogue writes the result's layout"
         shape = list(ir.RankedTensorType(value.type).shape)
         groups = reassociation_groups(split) if split is not None else [[d] for d in range(len(shape))]
@@ -126,9 +124,6 @@ class WriteEpilogueLayoutsPass(ModulePass):
         if partial == tuple(range(len(shape))):
             return "the contraction would write its own layout"
         atoms = AtomChain(tuple(shape), tuple(tuple(g) for g in groups), tuple((a,) for a in partial))
-        reason = contraction_write_refusal(contraction, atoms, partial)
-        if reason:
-            return reason
         dead: list[ir.Operation] = []
         written = write_through(contraction, atoms, partial, 1, dead)
         if isinstance(written, str):
