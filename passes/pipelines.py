@@ -208,6 +208,18 @@ the fold is safe. The projection reads the head merge as a (head, head
 dim) reduction, as it already did in the shifted blocks; flow census,
 ampere: Swin-T 183 -> 178 dispatches, 26 -> 21 layout moves (the five
 `transpose` head merges), the rest of the zoo unchanged.
+Next, smartmem-pad-window-attention stores the tokens of each attention
+window (Swin's 7x7) as an 8x8 grid, from the projections to the output
+projection, and lets QK^T read the keys directly instead of a K^T copy.
+It runs before smartmem-write-epilogue-layouts and
+smartmem-pad-softmax-rows, which then find aligned rows and softmaxes, and
+before smartmem-fuse-normalization-reductions, which leaves the padded
+LayerNorms to IREE (IREE writes such a LayerNorm into the padded buffer;
+behind a hand-formed region the pad would be a copy). Flow census, ampere:
+Swin-T 170 -> 165 dispatches, 16 -> 6 layout moves (the ten K^T copies
+gone); valhall 199 -> 192, adreno 205 -> 197; the other eleven models
+byte-identical. H200, two interleaved runs: 1.066x and 1.084x, GPU time
+3.64 -> 3.26 ms (docs/bench/2026-11-22-h200-session11).
 Then smartmem-write-epilogue-layouts lets a projection whose bias add
 writes a permuted layout (Swin's keys, K^T, in stages 2 and 3) write the
 head split itself, in a dispatch of its own, so that it runs on the kernel
@@ -292,7 +304,7 @@ SMARTMEM_PHASE_PIPELINES: tuple[PhasePipeline, ...] = (
     ),
     PhasePipeline(
         "global-optimization",
-        "builtin.module(smartmem-fold-layout-chains{elementwise=false reshapes=false},"
+        "builtin.module(smartmem-fold-layout-chains{elementwise=false reshapes=false},smartmem-pad-window-attention,"
         "smartmem-write-epilogue-layouts,smartmem-pad-softmax-rows,smartmem-pad-contraction-rows,"
         "smartmem-block-major-slices,smartmem-split-reduction-rows,canonicalize,cse,"
         "smartmem-fuse-pads-into-convolutions,smartmem-fuse-normalization-reductions)",

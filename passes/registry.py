@@ -32,6 +32,7 @@ PASS_REGISTRY: tuple[PassEntry, ...] = (
     PassEntry("smartmem-hoist-constant-layouts", "smartmem.passes.hoist_constant_layouts", "HoistConstantLayoutsPass"),
     PassEntry("smartmem-concat-slices-to-transpose", "smartmem.passes.concat_slices_to_transpose", "ConcatSlicesToTransposePass"),
     PassEntry("smartmem-pad-softmax-rows", "smartmem.passes.pad_softmax_rows", "PadSoftmaxRowsPass"),
+    PassEntry("smartmem-pad-window-attention", "smartmem.passes.pad_window_attention", "PadWindowAttentionPass"),
     PassEntry("smartmem-pad-contraction-rows", "smartmem.passes.pad_contraction_rows", "PadContractionRowsPass"),
     PassEntry("smartmem-split-reduction-rows", "smartmem.passes.split_reduction_rows", "SplitReductionRowsPass"),
     PassEntry("smartmem-block-major-slices", "smartmem.passes.block_major_slices", "BlockMajorSlicesPass"),

@@ -84,9 +84,6 @@ class WriteEpilogueLayoutsPass(ModulePass):
     def rewrite(self, contraction: ir.Operation) -> str:
         if len(contraction.results) != 1:
             return "several results"
-        readers = user_ops(contraction.results[0])
-        if len(readers) != 1:
-            return "the result has other readers"
         result_shape = list(ir.RankedTensorType(contraction.results[0].type).shape)
         rows = 1
         for extent in result_shape[:-1]:
@@ -95,56 +92,70 @@ class WriteEpilogueLayoutsPass(ModulePass):
             # H200: 3136 rows (Swin-T stage 1) ran the same either way, 256 rows (MobileViT-S) 20% slower
             # written head-split; 784 and 196 rows (Swin-T stages 2 and 3) 1.6x and 1.8x faster.
             return f"{rows} rows: IREE's matmul kernel tiles them by {ALIGNED_ROWS} already"
-        split = readers[0] if readers[0].name == "tensor.expand_shape" else None
-        value = split.results[0] if split is not None else contraction.results[0]
-        epilogue_readers = user_ops(value)
-        if len(epilogue_readers) != 1:
-            return "the result has other readers"
-        epilogue = epilogue_readers[0]
-        if epilogue.name != "linalg.generic" or not is_elementwise(epilogue):
-            return "not read by an elementwise epilogue"
-        maps, _ = maps_and_iterators(epilogue)
-        n_in = num_inputs(epilogue)
-        slots = [i for i in range(n_in) if epilogue.operands[i] == value]
-        if len(slots) != 1 or not is_identity_map(maps[slots[0]]):
-            return "the epilogue reads the result other than in its own order"
-        out_map = maps[n_in]
-        if not out_map.is_permutation or is_identity_map(out_map):
-            return "the epilogue writes the result's layout"
-        shape = list(ir.RankedTensorType(value.type).shape)
-        groups = reassociation_groups(split) if split is not None else [[d] for d in range(len(shape))]
-        if not any(len(g) > 1 for g in groups[:-1]):
-            # Seen on Swin-T's last stage (keys [49, 768] split into [49, 24, 32]): IREE fuses such an
-            # epilogue into the contraction's dispatch already.
-            return "no row dim of the result is split: IREE fuses the epilogue into the contraction's dispatch"
-        # Atoms: the epilogue's loops (the fine dims of the contraction's result).
-        full = tuple(r.position for r in out_map.results)  # type: ignore[attr-defined]
-        innermost = groups[-1][-1]
-        partial = tuple(a for a in full if a != innermost) + (innermost,)
-        if partial == tuple(range(len(shape))):
-            return "the contraction would write its own layout"
-        atoms = AtomChain(tuple(shape), tuple(tuple(g) for g in groups), tuple((a,) for a in partial))
-        dead: list[ir.Operation] = []
-        written = write_through(contraction, atoms, partial, 1, dead)
-        if isinstance(written, str):
-            return written
-        loops = [ir.AffineDimExpr.get(a) for a in partial]
-        new_maps = list(maps)
-        new_maps[slots[0]] = ir.AffineMap.get(out_map.n_dims, 0, loops)
-        epilogue.operands[slots[0]] = written
-        epilogue.attributes["indexing_maps"] = ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in new_maps])
-        if split is not None:
-            split.erase()
-        contraction.erase()
-        if partial == full:
-            return ""  # the epilogue now reads in its own order: IREE fuses it into the contraction's dispatch
-        # A dispatch of its own: IREE would otherwise fuse the epilogue, with its permuted read, into the
-        # contraction's dispatch and give the pair its SubgroupReduce kernel (one output element a workgroup).
-        rebuilt = defining_op(written)
-        accumulator = defining_op(rebuilt.operands[num_inputs(rebuilt)])
-        members = [rebuilt]
-        if accumulator is not None and accumulator.name == "linalg.fill" and len(user_ops(accumulator.results[0])) == 1:
-            members.insert(0, accumulator)
-        form_dispatch_region(members)
-        return ""
+        return write_epilogue_layout(contraction)
+
+
+def write_epilogue_layout(contraction: ir.Operation, only_split_rows: bool = True) -> str:
+    """Rewrite `contraction` to write as much of its epilogue's layout as it can (see the pass); a refusal or "".
+
+    `only_split_rows`: refuse when the contraction's rows are not split
+    (IREE fuses such an epilogue into the contraction's dispatch already).
+    """
+    if len(contraction.results) != 1:
+        return "several results"
+    readers = user_ops(contraction.results[0])
+    if len(readers) != 1:
+        return "the result has other readers"
+    split = readers[0] if readers[0].name == "tensor.expand_shape" else None
+    value = split.results[0] if split is not None else contraction.results[0]
+    epilogue_readers = user_ops(value)
+    if len(epilogue_readers) != 1:
+        return "the result has other readers"
+    epilogue = epilogue_readers[0]
+    if epilogue.name != "linalg.generic" or not is_elementwise(epilogue):
+        return "not read by an elementwise epilogue"
+    maps, _ = maps_and_iterators(epilogue)
+    n_in = num_inputs(epilogue)
+    slots = [i for i in range(n_in) if epilogue.operands[i] == value]
+    if len(slots) != 1 or not is_identity_map(maps[slots[0]]):
+        return "the epilogue reads the result other than in its own order"
+    out_map = maps[n_in]
+    if not out_map.is_permutation or is_identity_map(out_map):
+        return "the epilogue writes the result's layout"
+    shape = list(ir.RankedTensorType(value.type).shape)
+    groups = reassociation_groups(split) if split is not None else [[d] for d in range(len(shape))]
+    if only_split_rows and not any(len(g) > 1 for g in groups[:-1]):
+        # Seen on Swin-T's last stage (keys [49, 768] split into [49, 24, 32]): IREE fuses such an
+        # epilogue into the contraction's dispatch already.
+        return "no row dim of the result is split: IREE fuses the epilogue into the contraction's dispatch"
+    # Atoms: the epilogue's loops (the fine dims of the contraction's result).
+    full = tuple(r.position for r in out_map.results)  # type: ignore[attr-defined]
+    innermost = groups[-1][-1]
+    partial = tuple(a for a in full if a != innermost) + (innermost,)
+    if partial == tuple(range(len(shape))):
+        return "the contraction would write its own layout"
+    atoms = AtomChain(tuple(shape), tuple(tuple(g) for g in groups), tuple((a,) for a in partial))
+    dead: list[ir.Operation] = []
+    written = write_through(contraction, atoms, partial, 1, dead)
+    if isinstance(written, str):
+        return written
+    loops = [ir.AffineDimExpr.get(a) for a in partial]
+    new_maps = list(maps)
+    new_maps[slots[0]] = ir.AffineMap.get(out_map.n_dims, 0, loops)
+    epilogue.operands[slots[0]] = written
+    epilogue.attributes["indexing_maps"] = ir.ArrayAttr.get([ir.AffineMapAttr.get(m) for m in new_maps])
+    if split is not None:
+        split.erase()
+    contraction.erase()
+    if partial == full:
+        return ""  # the epilogue now reads in its own order: IREE fuses it into the contraction's dispatch
+    # A dispatch of its own: IREE would otherwise fuse the epilogue, with its permuted read, into the
+    # contraction's dispatch and give the pair its SubgroupReduce kernel (one output element a workgroup).
+    rebuilt = defining_op(written)
+    accumulator = defining_op(rebuilt.operands[num_inputs(rebuilt)])
+    members = [rebuilt]
+    if accumulator is not None and accumulator.name == "linalg.fill" and len(user_ops(accumulator.results[0])) == 1:
+        members.insert(0, accumulator)
+    form_dispatch_region(members)
+    return ""
 

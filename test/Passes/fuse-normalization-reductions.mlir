@@ -667,3 +667,58 @@ func.func @permuted_producer_read_early_kept(%x: tensor<2x4x12xf32>, %attention:
   } -> tensor<2x4x12xf32>
   return %norm, %later_rows : tensor<2x4x12xf32>, tensor<8x12xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#col = affine_map<(d0, d1) -> (d1)>
+// Negative: the LayerNorm's result is padded (smartmem-pad-window-attention's
+// window grid). IREE fuses a pad into its producer only while forming that
+// producer's dispatch: behind a region formed here it would be a copy
+// dispatch, and inside one SPIR-V code generation fails. So the
+// normalization is left to IREE.
+// CHECK-LABEL: func.func @padded_layernorm_left_to_iree
+// CHECK-NOT: flow.dispatch.region
+// CHECK: tensor.pad
+func.func @padded_layernorm_left_to_iree(%x: tensor<8x12xf32>, %g: tensor<12xf32>, %b: tensor<12xf32>) -> tensor<16x12xf32> {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 12.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %re = tensor.empty() : tensor<8xf32>
+  %rf = linalg.fill ins(%zero : f32) outs(%re : tensor<8xf32>) -> tensor<8xf32>
+  %e = tensor.empty() : tensor<8x12xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %centered = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %sum : tensor<8x12xf32>, tensor<8xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.divf %s, %n : f32
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<8x12xf32>
+  %squares = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]} ins(%centered : tensor<8x12xf32>) outs(%rf : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %q, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #col, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%centered, %squares, %g, %b : tensor<8x12xf32>, tensor<8xf32>, tensor<12xf32>, tensor<12xf32>) outs(%e : tensor<8x12xf32>) {
+  ^bb0(%c: f32, %q: f32, %gg: f32, %bb: f32, %o: f32):
+    %v = arith.divf %q, %n : f32
+    %ve = arith.addf %v, %eps : f32
+    %r = math.rsqrt %ve : f32
+    %t = arith.mulf %c, %r : f32
+    %t2 = arith.mulf %t, %gg : f32
+    %t3 = arith.addf %t2, %bb : f32
+    linalg.yield %t3 : f32
+  } -> tensor<8x12xf32>
+  %p = tensor.pad %y low[0, 0] high[8, 0] {
+  ^bb0(%i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<8x12xf32> to tensor<16x12xf32>
+  return %p : tensor<16x12xf32>
+}
+

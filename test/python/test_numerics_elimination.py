@@ -33,6 +33,7 @@ CASES = {
     "channels-last-convs": "builtin.module(smartmem-channels-last-convs)",
     "split-reduction-rows": "builtin.module(smartmem-split-reduction-rows)",
     "write-epilogue-layouts": "builtin.module(smartmem-write-epilogue-layouts)",
+    "pad-window-attention": "builtin.module(smartmem-pad-window-attention{multiple=4 min-rows=16})",
     "fuse-pads-into-convolutions": "builtin.module(smartmem-fuse-pads-into-convolutions)",
     "fuse-normalization-reductions": "builtin.module(smartmem-fuse-normalization-reductions)",
     "gather-rows-before-normalization": "builtin.module(smartmem-gather-rows-before-normalization)",
