@@ -41,7 +41,12 @@ the image through the space-to-depth index (reduction (c, kh, kw), kw = 2,
 convolution) and 2.8 ms for ViT-B's 768x14x14x3x16x16 (0.94 ms), against
 about 0.04 ms as a plain matmul. Head merges read as (head, head dim)
 reductions with head dims of 32 to 64 are not affected (ViT-B's
-224x768x12x64: 40 us).
+224x768x12x64: 40 us). Reductions of at most `SMALL_REDUCTION` elements
+in all are exempt: Swin-T's and ConvNeXt-T's 4x4 patch embedding of the
+RGB image (reduction (3, 4, 4) = 48) took 7.6 us reading the image
+directly, against 5.2 us (transpose) + 7.7 us (matmul) (H200, ampere,
+docs/bench/2026-11-22-h200-session11). One measured point: the bound sits
+between that 48 and ConvNeXt's downsampling (384).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from iree.compiler import ir
 MAX_MATMUL_PARALLEL_LOOPS = 3
 OFF_MATMUL_PIPELINE = "kept: folding would take the contraction off the matmul pipeline"
 MIN_REDUCTION_PIECE = 32
+SMALL_REDUCTION = 64
 SHORT_REDUCTION_PIECES = "kept: the contraction would read its reduction in short pieces"
 
 
@@ -128,7 +134,8 @@ def short_reduction_pieces(maps: list[ir.AffineMap], iterators: list[str], shape
 
     `shapes` are the operands' shapes (inputs, then the output), in the
     order of `maps`. Only contractions whose reductions stay several loops
-    after IREE's collapsing are judged; an input fails when the reduction
+    after IREE's collapsing are judged, and only those reducing more than
+    SMALL_REDUCTION elements in all; an input fails when the reduction
     group it reads innermost is shorter than MIN_REDUCTION_PIECE.
     """
     groups = collapsed_loop_groups(maps, iterators)
@@ -139,6 +146,12 @@ def short_reduction_pieces(maps: list[ir.AffineMap], iterators: list[str], shape
         for extent, expr in zip(shape, m.results):
             if isinstance(expr, ir.AffineDimExpr):
                 sizes[expr.position] = extent
+    total = 1
+    for loop, iterator in enumerate(iterators):
+        if iterator == "reduction":
+            total *= sizes[loop]
+    if total <= SMALL_REDUCTION:
+        return ""
     group_of = {loop: g for g in groups for loop in g}
     for m in maps[:-1]:
         innermost = [e for e in m.results if isinstance(e, ir.AffineDimExpr)]
