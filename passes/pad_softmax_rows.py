@@ -81,6 +81,8 @@ from smartmem.passes.padding import (
     as_op,
     contraction_step,
     elementwise_operands,
+    masked_to_negative_infinity,
+    negative_infinity,
     operand_dim_of,
     pad_before_reshapes,
     pad_high,
@@ -127,7 +129,7 @@ class PadSoftmaxRowsPass(ModulePass):
         walk = self.walk_to_contraction(softmax.operands[0], dim)
         with ir.InsertionPoint(softmax), softmax.location:
             if walk is None:
-                scores = pad_high(softmax.operands[0], dim, padded - n, _negative_infinity(source_type.element_type))
+                scores = pad_high(softmax.operands[0], dim, padded - n, negative_infinity(source_type.element_type))
             else:
                 contraction, steps = walk
                 scores = _mask_columns(_pad_walk(contraction, steps, padded - n), dim, n)
@@ -229,23 +231,10 @@ def _pad_walk(contraction: ContractionStep, steps: list[Step], extra: int) -> ir
     return value
 
 
-def _negative_infinity(element: ir.Type) -> ir.Value:
-    return arith.ConstantOp(element, ir.FloatAttr.get(element, float("-inf"))).result
-
-
 def _mask_columns(value: ir.Value, dim: int, valid: int) -> ir.Value:
     """`value` with entries at index >= `valid` along `dim` set to -inf."""
-    ranked = ir.RankedTensorType(value.type)
-    identity = ir.AffineMap.get_identity(ranked.rank)
-    maps = ir.ArrayAttr.get([ir.AffineMapAttr.get(identity)] * 2)
-    iterators = ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * ranked.rank)
-    empty = tensor.EmptyOp(list(ranked.shape), ranked.element_type).result
-    generic = linalg.GenericOp([ranked], [value], [empty], maps, iterators)
-    block = generic.regions[0].blocks.append(ranked.element_type, ranked.element_type)
-    with ir.InsertionPoint(block):
-        index = linalg.IndexOp(dim).result
+    def inside(index: ir.Value) -> ir.Value:
         bound = arith.ConstantOp(ir.IndexType.get(), valid).result
-        inside = arith.CmpIOp(arith.CmpIPredicate.ult, index, bound).result
-        masked = arith.SelectOp(inside, block.arguments[0], _negative_infinity(ranked.element_type)).result
-        linalg.YieldOp([masked])
-    return generic.results[0]
+        return arith.CmpIOp(arith.CmpIPredicate.ult, index, bound).result
+
+    return masked_to_negative_infinity(value, dim, inside)

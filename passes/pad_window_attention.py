@@ -97,6 +97,7 @@ from smartmem.passes.padding import (
     as_op,
     indexing_maps,
     is_contraction,
+    masked_to_negative_infinity,
     mentions_loop,
     target_row_multiple,
     zero_constant,
@@ -594,6 +595,14 @@ def _split_groups(rank: int, dims: frozenset[int]) -> list[list[int]]:
     return groups
 
 
+def _split_tokens(value: ir.Value, dims: frozenset[int], side: int) -> ir.Value:
+    """`value` with each dim in `dims` (side * side tokens) split into (side, side)."""
+    ranked = ir.RankedTensorType(value.type)
+    shape = [s for d, size in enumerate(ranked.shape) for s in ((side, side) if d in dims else (size,))]
+    return tensor.ExpandShapeOp(ir.RankedTensorType.get(shape, ranked.element_type), value,
+                                reassociation_attr(_split_groups(ranked.rank, dims)), [], shape).result
+
+
 def _pad_dims(value: ir.Value, high: dict[int, int]) -> ir.Value:
     """`value` padded with zeros after the end of each dim in `high`, in one tensor.pad."""
     ranked = ir.RankedTensorType(value.type)
@@ -632,11 +641,7 @@ def _to_padded_grid(value: ir.Value, dims: frozenset[int], grid: WindowGrid) -> 
             result_type = _padded_type(ranked, dims, grid.extra)
             return tensor.CollapseShapeOp(result_type, padded_source, reassociation_attr(groups)).result
     groups = _split_groups(ranked.rank, dims)
-    split_shape = [s for d, size in enumerate(ranked.shape)
-                   for s in ((grid.side, grid.side) if d in dims else (size,))]
-    split = tensor.ExpandShapeOp(
-        ir.RankedTensorType.get(split_shape, ranked.element_type), value, reassociation_attr(groups), [],
-        split_shape).result
+    split = _split_tokens(value, dims, grid.side)
     padded = _pad_dims(split, {d: grid.padded_side - grid.side for dim in dims for d in groups[dim]})
     return tensor.CollapseShapeOp(_padded_type(ranked, dims, grid.extra), padded, reassociation_attr(groups)).result
 
@@ -645,11 +650,7 @@ def _from_padded_grid(value: ir.Value, dims: frozenset[int], grid: WindowGrid) -
     """The logical tensor stored in `value`: the leading side x side corner of each padded grid."""
     ranked = ir.RankedTensorType(value.type)
     groups = _split_groups(ranked.rank, dims)
-    split_shape = [s for d, size in enumerate(ranked.shape)
-                   for s in ((grid.padded_side, grid.padded_side) if d in dims else (size,))]
-    split = tensor.ExpandShapeOp(
-        ir.RankedTensorType.get(split_shape, ranked.element_type), value, reassociation_attr(groups), [],
-        split_shape).result
+    split = _split_tokens(value, dims, grid.padded_side)
     sizes = [s for d, size in enumerate(ranked.shape)
              for s in ((grid.side, grid.side) if d in dims else (size,))]
     corner = tensor.ExtractSliceOp(
@@ -671,23 +672,14 @@ def _grid_index(index: ir.Value, grid: WindowGrid) -> ir.Value:
 
 def _mask_padded_keys(value: ir.Value, dim: int, grid: WindowGrid) -> ir.Value:
     """`value` with the entries of padding positions along `dim` set to -inf."""
-    ranked = ir.RankedTensorType(value.type)
-    identity = ir.AffineMap.get_identity(ranked.rank)
-    maps = ir.ArrayAttr.get([ir.AffineMapAttr.get(identity)] * 2)
-    iterators = ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * ranked.rank)
-    empty = tensor.EmptyOp(list(ranked.shape), ranked.element_type).result
-    generic = linalg.GenericOp([ranked], [value], [empty], maps, iterators)
-    block = generic.regions[0].blocks.append(ranked.element_type, ranked.element_type)
-    with ir.InsertionPoint(block):
-        index = linalg.IndexOp(dim).result
+    def inside(index: ir.Value) -> ir.Value:
         side = arith.ConstantOp(ir.IndexType.get(), grid.side).result
         padded_side = arith.ConstantOp(ir.IndexType.get(), grid.padded_side).result
         row_inside = arith.CmpIOp(arith.CmpIPredicate.ult, arith.DivUIOp(index, padded_side).result, side).result
         column_inside = arith.CmpIOp(arith.CmpIPredicate.ult, arith.RemUIOp(index, padded_side).result, side).result
-        inside = arith.AndIOp(row_inside, column_inside).result
-        minus_infinity = arith.ConstantOp(ranked.element_type, ir.FloatAttr.get(ranked.element_type, float("-inf"))).result
-        linalg.YieldOp([arith.SelectOp(inside, block.arguments[0], minus_infinity).result])
-    return generic.results[0]
+        return arith.AndIOp(row_inside, column_inside).result
+
+    return masked_to_negative_infinity(value, dim, inside)
 
 
 def _regrouped_collapse(value: ir.Value, target: ir.RankedTensorType) -> ir.Value | None:

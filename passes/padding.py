@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from typing import Callable
+
 from iree.compiler import ir
-from iree.compiler.dialects import arith, tensor
+from iree.compiler.dialects import arith, linalg, tensor
 
 from smartmem.passes.base import reassociation_groups
 
@@ -337,3 +339,24 @@ def target_row_multiple(module: ir.Operation, at_least: int = 32) -> int:
         for match in _SUBGROUP_CHOICES.finditer(text):
             sizes += [int(v) for v in match.group(1).replace(" ", "").split(",") if v]
     return max(sizes)
+
+
+def negative_infinity(element: ir.Type) -> ir.Value:
+    return arith.ConstantOp(element, ir.FloatAttr.get(element, float("-inf"))).result
+
+
+def masked_to_negative_infinity(value: ir.Value, dim: int,
+                                inside: Callable[[ir.Value], ir.Value]) -> ir.Value:
+    """`value` with -inf where `inside(index along dim)` (an i1, built in the body) is false."""
+    ranked = ir.RankedTensorType(value.type)
+    identity = ir.AffineMap.get_identity(ranked.rank)
+    maps = ir.ArrayAttr.get([ir.AffineMapAttr.get(identity)] * 2)
+    iterators = ir.ArrayAttr.get([ir.Attribute.parse("#linalg.iterator_type<parallel>")] * ranked.rank)
+    empty = tensor.EmptyOp(list(ranked.shape), ranked.element_type).result
+    generic = linalg.GenericOp([ranked], [value], [empty], maps, iterators)
+    block = generic.regions[0].blocks.append(ranked.element_type, ranked.element_type)
+    with ir.InsertionPoint(block):
+        keep = inside(linalg.IndexOp(dim).result)
+        masked = arith.SelectOp(keep, block.arguments[0], negative_infinity(ranked.element_type)).result
+        linalg.YieldOp([masked])
+    return generic.results[0]
