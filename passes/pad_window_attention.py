@@ -54,7 +54,10 @@ whose grid row or column is 7, slices back take the 7x7 corner, and gathers
 (t / 7) * 8 + t % 7. QK^T reads K as [batch, key, dim] through a generic
 with a transposed map; the key projection's bias add, which wrote K^T,
 writes K, and the projection writes the head split itself
-(`write_epilogue_layouts.write_epilogue_layout`). Constant masks that a
+(`write_epilogue_layouts.write_epilogue_layout`); where it cannot (an
+innermost head dim that is not a multiple of 8), the projection gets a
+dispatch region of its own, so that the permuting bias add does not join
+it and turn it into IREE's SubgroupReduce kernel. Constant masks that a
 `util.initializer` sets get their padding in an initializer of their own.
 
 Swin-T on an H200 (docs/bench/2026-11-22-h200-session11, two interleaved
@@ -92,6 +95,7 @@ from iree.compiler.dialects import arith, linalg, tensor, util
 
 from smartmem.passes.base import ModulePass, PassFailure, ops_where, reassociation_groups
 from smartmem.passes.write_epilogue_layouts import write_epilogue_layout
+from smartmem.passes.dispatch_region import form_dispatch_region
 from smartmem.passes.linalg_ops import build_contraction_body, reassociation_attr
 from smartmem.passes.padding import (
     as_op,
@@ -780,10 +784,28 @@ def _read_keys_transposed(scores: ir.Operation) -> str:
     producer = clone.operands[0].owner
     if _is_op(producer) and as_op(producer).name == "tensor.expand_shape":
         producer = as_op(producer).operands[0].owner
-    if _is_op(producer) and is_contraction(as_op(producer)):
-        # The projection writes the keys' head split itself; the bias add then reads it in order.
-        return write_epilogue_layout(as_op(producer), only_split_rows=False)
+    if not _is_op(producer) or not is_contraction(as_op(producer)):
+        return ""
+    # The projection writes the keys' head split itself; the bias add then reads it in order.
+    projection = as_op(producer)
+    reason = write_epilogue_layout(projection, only_split_rows=False)
+    maps = indexing_maps(clone)
+    if reason and maps is not None and list(maps[0].results) != list(maps[-1].results):
+        # The bias add still permutes the projection's result (the head split): left to IREE it would join
+        # the projection's dispatch and give both the SubgroupReduce kernel. A dispatch of its own keeps the
+        # projection on the matmul kernel.
+        form_dispatch_region(_with_private_fill(projection))
+        return f"the key projection keeps its layout ({reason}); it gets a dispatch of its own"
     return ""
+
+
+def _with_private_fill(contraction: ir.Operation) -> list[ir.Operation]:
+    """`contraction`, preceded by the fill of its accumulator when nothing else reads that fill."""
+    accumulator = contraction.operands[len(contraction.operands) - 1].owner
+    if _is_op(accumulator) and as_op(accumulator).name == "linalg.fill" \
+            and len(list(as_op(accumulator).results[0].uses)) == 1:
+        return [as_op(accumulator), contraction]
+    return [contraction]
 
 
 def _reindex_by_input(generic: ir.Operation, index: int) -> None:

@@ -201,6 +201,86 @@ func.func @window_attention_gather_exit(%x: tensor<2x2x3x3x16xf32>, %wq: tensor<
 
 // -----
 
+// Head dims of 4: the key projection cannot write the head split itself
+// (write_epilogue_layout refuses an innermost output of 4, off IREE's matmul
+// pipeline), so the keys' bias add still permutes its result. The
+// projection then gets a dispatch region of its own: left to IREE, the bias
+// add would join its dispatch and give both the SubgroupReduce kernel.
+// CHECK-LABEL: func.func @narrow_heads_own_dispatch
+// CHECK: %[[K:.+]] = flow.dispatch.region -> (tensor<4x16x8xf32>) {
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<4x16x8xf32>)
+// CHECK: flow.return
+// CHECK: %[[KS:.+]] = tensor.expand_shape %[[K]] {{.*}} into tensor<4x16x2x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[KS]], %arg4 : tensor<4x16x2x4xf32>, tensor<2x4xf32>) outs(%{{.+}} : tensor<2x4x16x4xf32>)
+// CHECK: linalg.softmax dimension(3) {{.*}} -> tensor<2x4x16x16xf32>
+func.func @narrow_heads_own_dispatch(%x: tensor<2x2x3x3x8xf32>, %wq: tensor<8x2x4xf32>, %wk: tensor<8x8xf32>, %wv: tensor<8x2x4xf32>, %bias: tensor<2x4xf32>, %mask: tensor<2x4x9x9xf32>, %wo: tensor<2x4x8xf32>) -> tensor<2x2x3x3x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %xc = tensor.collapse_shape %x [[0, 1], [2, 3], [4]] : tensor<2x2x3x3x8xf32> into tensor<4x9x8xf32>
+  %xr = tensor.collapse_shape %x [[0, 1, 2, 3], [4]] : tensor<2x2x3x3x8xf32> into tensor<36x8xf32>
+  %p0 = tensor.empty() : tensor<2x4x9x4xf32>
+  %pf = linalg.fill ins(%zero : f32) outs(%p0 : tensor<2x4x9x4xf32>) -> tensor<2x4x9x4xf32>
+  %q = linalg.generic {indexing_maps = [affine_map<(h, w, t, d, c) -> (w, t, c)>, affine_map<(h, w, t, d, c) -> (c, h, d)>, affine_map<(h, w, t, d, c) -> (h, w, t, d)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%xc, %wq : tensor<4x9x8xf32>, tensor<8x2x4xf32>) outs(%pf : tensor<2x4x9x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x9x4xf32>
+  %qb = linalg.generic {indexing_maps = [affine_map<(h, w, t, d) -> (h, w, t, d)>, affine_map<(h, w, t, d) -> (h, d)>, affine_map<(h, w, t, d) -> (h, w, t, d)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%q, %bias : tensor<2x4x9x4xf32>, tensor<2x4xf32>) outs(%p0 : tensor<2x4x9x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x9x4xf32>
+  %qc = tensor.collapse_shape %qb [[0, 1], [2], [3]] : tensor<2x4x9x4xf32> into tensor<8x9x4xf32>
+  %k0 = tensor.empty() : tensor<36x8xf32>
+  %kf = linalg.fill ins(%zero : f32) outs(%k0 : tensor<36x8xf32>) -> tensor<36x8xf32>
+  %k = linalg.matmul ins(%xr, %wk : tensor<36x8xf32>, tensor<8x8xf32>) outs(%kf : tensor<36x8xf32>) -> tensor<36x8xf32>
+  %ke = tensor.expand_shape %k [[0, 1], [2, 3]] output_shape [4, 9, 2, 4] : tensor<36x8xf32> into tensor<4x9x2x4xf32>
+  %kt0 = tensor.empty() : tensor<2x4x4x9xf32>
+  %kt = linalg.generic {indexing_maps = [affine_map<(h, w, d, t) -> (w, t, h, d)>, affine_map<(h, w, d, t) -> (h, d)>, affine_map<(h, w, d, t) -> (h, w, d, t)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%ke, %bias : tensor<4x9x2x4xf32>, tensor<2x4xf32>) outs(%kt0 : tensor<2x4x4x9xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x4x9xf32>
+  %ktc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<2x4x4x9xf32> into tensor<8x4x9xf32>
+  %v = linalg.generic {indexing_maps = [affine_map<(h, w, t, d, c) -> (w, t, c)>, affine_map<(h, w, t, d, c) -> (c, h, d)>, affine_map<(h, w, t, d, c) -> (h, w, t, d)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%xc, %wv : tensor<4x9x8xf32>, tensor<8x2x4xf32>) outs(%pf : tensor<2x4x9x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x9x4xf32>
+  %vc = tensor.collapse_shape %v [[0, 1], [2], [3]] : tensor<2x4x9x4xf32> into tensor<8x9x4xf32>
+  %s0 = tensor.empty() : tensor<8x9x9xf32>
+  %sf = linalg.fill ins(%zero : f32) outs(%s0 : tensor<8x9x9xf32>) -> tensor<8x9x9xf32>
+  %s = linalg.batch_matmul ins(%qc, %ktc : tensor<8x9x4xf32>, tensor<8x4x9xf32>) outs(%sf : tensor<8x9x9xf32>) -> tensor<8x9x9xf32>
+  %se = tensor.expand_shape %s [[0, 1], [2], [3]] output_shape [2, 4, 9, 9] : tensor<8x9x9xf32> into tensor<2x4x9x9xf32>
+  %m0 = tensor.empty() : tensor<2x4x9x9xf32>
+  %sm = linalg.generic {indexing_maps = [affine_map<(h, w, i, j) -> (h, w, i, j)>, affine_map<(h, w, i, j) -> (h, w, i, j)>, affine_map<(h, w, i, j) -> (h, w, i, j)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%se, %mask : tensor<2x4x9x9xf32>, tensor<2x4x9x9xf32>) outs(%m0 : tensor<2x4x9x9xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s1 = arith.addf %a, %b : f32
+    linalg.yield %s1 : f32
+  } -> tensor<2x4x9x9xf32>
+  %p = linalg.softmax dimension(3) ins(%sm : tensor<2x4x9x9xf32>) outs(%m0 : tensor<2x4x9x9xf32>) -> tensor<2x4x9x9xf32>
+  %pc = tensor.collapse_shape %p [[0, 1], [2], [3]] : tensor<2x4x9x9xf32> into tensor<8x9x9xf32>
+  %o0 = tensor.empty() : tensor<8x9x4xf32>
+  %of = linalg.fill ins(%zero : f32) outs(%o0 : tensor<8x9x4xf32>) -> tensor<8x9x4xf32>
+  %o = linalg.batch_matmul ins(%pc, %vc : tensor<8x9x9xf32>, tensor<8x9x4xf32>) outs(%of : tensor<8x9x4xf32>) -> tensor<8x9x4xf32>
+  %oe = tensor.expand_shape %o [[0, 1], [2], [3]] output_shape [2, 4, 9, 4] : tensor<8x9x4xf32> into tensor<2x4x9x4xf32>
+  %y0 = tensor.empty() : tensor<4x9x8xf32>
+  %yf = linalg.fill ins(%zero : f32) outs(%y0 : tensor<4x9x8xf32>) -> tensor<4x9x8xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(w, t, c, h, d) -> (h, w, t, d)>, affine_map<(w, t, c, h, d) -> (h, d, c)>, affine_map<(w, t, c, h, d) -> (w, t, c)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%oe, %wo : tensor<2x4x9x4xf32>, tensor<2x4x8xf32>) outs(%yf : tensor<4x9x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o1: f32):
+    %m = arith.mulf %a, %b : f32
+    %s2 = arith.addf %o1, %m : f32
+    linalg.yield %s2 : f32
+  } -> tensor<4x9x8xf32>
+  %ye = tensor.expand_shape %y [[0, 1], [2, 3], [4]] output_shape [2, 2, 3, 3, 8] : tensor<4x9x8xf32> into tensor<2x2x3x3x8xf32>
+  return %ye : tensor<2x2x3x3x8xf32>
+}
+
+
+// -----
+
 // The mask is a global that an initializer sets (smartmem-hoist-constant-
 // layouts' form): its grid padding goes into an initializer of its own, run
 // once at load time; padded in the function it would be a copy dispatch
