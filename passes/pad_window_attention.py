@@ -93,10 +93,10 @@ from typing import Callable
 from iree.compiler import ir
 from iree.compiler.dialects import arith, linalg, tensor, util
 
-from smartmem.passes.base import ModulePass, PassFailure, ops_where, reassociation_groups
+from smartmem.passes.base import ModulePass, PassFailure, defining_op, ops_where, reassociation_groups
 from smartmem.passes.write_epilogue_layouts import write_epilogue_layout
 from smartmem.passes.dispatch_region import form_dispatch_region
-from smartmem.passes.linalg_ops import build_contraction_body, reassociation_attr
+from smartmem.passes.linalg_ops import build_contraction_body, maps_and_iterators, reassociation_attr
 from smartmem.passes.padding import (
     as_op,
     indexing_maps,
@@ -165,21 +165,14 @@ class AttentionRegion:
 NO_TOKEN_DIMS: frozenset[int] = frozenset()
 
 
-def _is_op(owner) -> bool:
-    return isinstance(owner, (ir.Operation, ir.OpView))
+def _produced_by(value: ir.Value, *names: str) -> ir.Operation | None:
+    """The op defining `value` when it is one of `names`, else None (block arguments too)."""
+    op = defining_op(value)
+    return op if op is not None and op.name in names else None
 
 
 def _n_inits(op: ir.Operation) -> int:
     return len(op.results) if op.name.startswith("linalg.") else 0
-
-
-def _iterators(op: ir.Operation) -> list[str]:
-    if "iterator_types" in op.attributes:
-        return [str(a) for a in ir.ArrayAttr(op.attributes["iterator_types"])]
-    maps = indexing_maps(op)
-    assert maps is not None
-    out_loops = {e.position for e in maps[-1].results if isinstance(e, ir.AffineDimExpr)}
-    return ["parallel" if loop in out_loops else "reduction" for loop in range(maps[0].n_dims)]
 
 
 def _reshape_plan(op: ir.Operation, dims: frozenset[int], from_result: bool) -> TokenPlan | None:
@@ -255,11 +248,8 @@ def token_plan(op: ir.Operation, index: int, dims: frozenset[int], from_result: 
 
 def _split_rows_plan(expand: ir.Operation, dims: frozenset[int]) -> TokenPlan | None:
     """An expand_shape splitting a linalg.matmul's rows into (windows, tokens), token last."""
-    source = expand.operands[0].owner
-    if not _is_op(source) or len(dims) != 1:
-        return None
-    matmul = as_op(source)
-    if matmul.name != "linalg.matmul" or len(list(expand.operands[0].uses)) != 1:
+    matmul = _produced_by(expand.operands[0], "linalg.matmul")
+    if matmul is None or len(dims) != 1 or len(list(expand.operands[0].uses)) != 1:
         return None
     groups = reassociation_groups(expand)
     (dim,) = dims
@@ -331,10 +321,8 @@ class PadWindowAttentionPass(ModulePass):
             plan = region.plans[op]
             n_inputs = len(op.operands) - _n_inits(op)
             for value, dims in zip(op.operands[:n_inputs], plan.operands[:n_inputs]):
-                if not dims or not _is_op(value.owner):
-                    continue
-                producer = as_op(value.owner)
-                if producer in region.plans or len(producer.results) != 1:
+                producer = defining_op(value)
+                if not dims or producer is None or producer in region.plans or len(producer.results) != 1:
                     continue
                 producer_plan = token_plan(producer, 0, dims, True, tokens)
                 if producer_plan is None and producer.name == "tensor.expand_shape":
@@ -366,7 +354,7 @@ class PadWindowAttentionPass(ModulePass):
                 continue
             maps = indexing_maps(op)
             assert maps is not None
-            iterators = _iterators(op)
+            iterators = maps_and_iterators(op)[1]
             token_loops = {maps[i].results[d].position for i, dims in enumerate(plan.operands) for d in dims}
             for loop in token_loops:
                 if "reduction" in iterators[loop] and not self.reduces_probabilities(op, plan, loop, region):
@@ -397,9 +385,9 @@ class PadWindowAttentionPass(ModulePass):
             if not positions:
                 continue
             value = op.operands[index]
-            while _is_op(value.owner) and as_op(value.owner).name in ("tensor.expand_shape", "tensor.collapse_shape"):
-                value = as_op(value.owner).operands[0]
-            if _is_op(value.owner) and as_op(value.owner).name == "linalg.softmax" and as_op(value.owner) in region.plans:
+            while (reshape := _produced_by(value, "tensor.expand_shape", "tensor.collapse_shape")) is not None:
+                value = reshape.operands[0]
+            if _produced_by(value, "linalg.softmax") in region.plans:
                 return True
         return False
 
@@ -415,9 +403,9 @@ class PadWindowAttentionPass(ModulePass):
             """A value from outside the region, in the padded grid layout along `dims` (zeros in the padding)."""
             key = (value, dims)
             if key not in entered:
-                owner = value.owner
-                if _is_op(owner) and as_op(owner).name == "util.global.load":
-                    entered[key] = self.padded_global(as_op(owner), dims, grid)
+                load = _produced_by(value, "util.global.load")
+                if load is not None:
+                    entered[key] = self.padded_global(load, dims, grid)
                 else:
                     entered[key] = _to_padded_grid(value, dims, grid)
             return entered[key]
@@ -579,11 +567,10 @@ def _padded_init(value: ir.Value, dims: frozenset[int], extra: int,
                  enter: Callable[[ir.Value, frozenset[int]], ir.Value]) -> ir.Value:
     """An init of the padded shape: a new empty, a fill of one, or `value` padded."""
     result_type = _padded_type(value.type, dims, extra)
-    owner = value.owner
-    if _is_op(owner) and as_op(owner).name == "tensor.empty":
+    if _produced_by(value, "tensor.empty") is not None:
         return tensor.EmptyOp(list(result_type.shape), result_type.element_type).result
-    if _is_op(owner) and as_op(owner).name == "linalg.fill":
-        fill = as_op(owner)
+    fill = _produced_by(value, "linalg.fill")
+    if fill is not None:
         return linalg.fill(fill.operands[0], outs=[_padded_init(fill.operands[1], dims, extra, enter)])
     return enter(value, dims)
 
@@ -628,9 +615,8 @@ def _to_padded_grid(value: ir.Value, dims: frozenset[int], grid: WindowGrid) -> 
     would be a copy dispatch.
     """
     ranked = ir.RankedTensorType(value.type)
-    owner = value.owner
-    if _is_op(owner) and as_op(owner).name == "tensor.collapse_shape":
-        collapse = as_op(owner)
+    collapse = _produced_by(value, "tensor.collapse_shape")
+    if collapse is not None:
         groups = reassociation_groups(collapse)
         source = collapse.operands[0]
         source_shape = ir.RankedTensorType(source.type).shape
@@ -688,10 +674,10 @@ def _mask_padded_keys(value: ir.Value, dim: int, grid: WindowGrid) -> ir.Value:
 
 def _regrouped_collapse(value: ir.Value, target: ir.RankedTensorType) -> ir.Value | None:
     """`value`, a collapse_shape, as a collapse of the same source to `target`'s shape (None if none fits)."""
-    owner = value.owner
-    if not _is_op(owner) or as_op(owner).name != "tensor.collapse_shape":
+    collapse = _produced_by(value, "tensor.collapse_shape")
+    if collapse is None:
         return None
-    source = as_op(owner).operands[0]
+    source = collapse.operands[0]
     source_shape = ir.RankedTensorType(source.type).shape
     groups: list[list[int]] = []
     position = 0
@@ -721,19 +707,17 @@ def _read_keys_transposed(scores: ir.Operation) -> str:
     contraction becomes a generic reading the right operand as (b, n, k).
     """
     right = scores.operands[1]
-    collapse = right.owner
-    if not _is_op(collapse) or as_op(collapse).name != "tensor.collapse_shape":
+    collapse = _produced_by(right, "tensor.collapse_shape")
+    if collapse is None:
         return "the keys are not a collapse_shape of their epilogue"
-    collapse = as_op(collapse)
     groups = reassociation_groups(collapse)
     if len(groups) != 3 or len(groups[1]) != 1 or len(groups[2]) != 1:
         return "the collapse merges the keys' last two dims"
     epilogue_value = collapse.operands[0]
-    if not _is_op(epilogue_value.owner) or len(list(epilogue_value.uses)) != 1 or len(list(right.uses)) != 1:
-        return "the keys' epilogue has other readers"
-    epilogue = as_op(epilogue_value.owner)
-    if epilogue.name != "linalg.generic" or len(epilogue.results) != 1 or \
-            any("reduction" in it for it in _iterators(epilogue)):
+    epilogue = _produced_by(epilogue_value, "linalg.generic")
+    if epilogue is None or len(list(epilogue_value.uses)) != 1 or len(list(right.uses)) != 1:
+        return "the keys' epilogue has other readers or is no generic"
+    if len(epilogue.results) != 1 or "reduction" in maps_and_iterators(epilogue)[1]:
         return "the keys come from no elementwise epilogue"
     maps = indexing_maps(epilogue)
     assert maps is not None
@@ -781,13 +765,12 @@ def _read_keys_transposed(scores: ir.Operation) -> str:
     scores.erase()
     collapse.erase()
     epilogue.erase()
-    producer = clone.operands[0].owner
-    if _is_op(producer) and as_op(producer).name == "tensor.expand_shape":
-        producer = as_op(producer).operands[0].owner
-    if not _is_op(producer) or not is_contraction(as_op(producer)):
+    keys = clone.operands[0]
+    split = _produced_by(keys, "tensor.expand_shape")
+    projection = defining_op(split.operands[0] if split is not None else keys)
+    if projection is None or not is_contraction(projection):
         return ""
     # The projection writes the keys' head split itself; the bias add then reads it in order.
-    projection = as_op(producer)
     reason = write_epilogue_layout(projection, only_split_rows=False)
     maps = indexing_maps(clone)
     if reason and maps is not None and list(maps[0].results) != list(maps[-1].results):
@@ -801,10 +784,9 @@ def _read_keys_transposed(scores: ir.Operation) -> str:
 
 def _with_private_fill(contraction: ir.Operation) -> list[ir.Operation]:
     """`contraction`, preceded by the fill of its accumulator when nothing else reads that fill."""
-    accumulator = contraction.operands[len(contraction.operands) - 1].owner
-    if _is_op(accumulator) and as_op(accumulator).name == "linalg.fill" \
-            and len(list(as_op(accumulator).results[0].uses)) == 1:
-        return [as_op(accumulator), contraction]
+    accumulator = _produced_by(contraction.operands[len(contraction.operands) - 1], "linalg.fill")
+    if accumulator is not None and len(list(accumulator.results[0].uses)) == 1:
+        return [accumulator, contraction]
     return [contraction]
 
 
